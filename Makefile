@@ -1,0 +1,39 @@
+# make demo : install everything (system packages, venv, Python packages) and render the demo video
+# make test : install the same way and run the whole test suite
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: demo test install system-deps bench clean
+
+demo: $(STAMP)
+	$(BIN)/vj demo --out demo-output
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(STAMP)
+
+system-deps:
+	sh tools/install-system-deps.sh
+
+$(STAMP): pyproject.toml Makefile tools/install-system-deps.sh
+	sh tools/install-system-deps.sh
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then \
+		echo "CUDA GPU found: installing a CUDA build of torch"; \
+		$(BIN)/python -m pip install 'torch>=2.4,<2.15'; \
+	else \
+		echo "no CUDA GPU: installing the CPU build torch==2.13.0"; \
+		$(BIN)/python -m pip install torch==2.13.0; \
+	fi
+	$(BIN)/python -m pip install -e '.[test]'
+	touch $(STAMP)
+
+bench: $(STAMP)
+	$(BIN)/vj bench audio
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache

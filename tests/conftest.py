@@ -1,0 +1,66 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+def run_vj(*args, timeout=300, cwd=None):
+    """Run the real `vj` command line in a subprocess."""
+    return subprocess.run([sys.executable, "-m", "vj", *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout, cwd=cwd)
+
+
+@pytest.fixture
+def write_audio(tmp_path):
+    """write_audio(name, y, sr, **soundfile_kwargs) -> path; y is [n] or [n, ch]."""
+    import soundfile as sf
+
+    def write(name, y, sr, **kw):
+        p = tmp_path / name
+        sf.write(p, np.asarray(y, np.float32), sr, **kw)
+        return p
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def drum_song(tmp_path_factory):
+    """A 20 s drum-and-chords song as a 44.1 kHz stereo WAV."""
+    import soundfile as sf
+
+    from vj.audio.synth import drum_and_chords
+
+    y = drum_and_chords(sr=44100, duration=20.0, seed=3)
+    p = tmp_path_factory.mktemp("songs") / "drums.wav"
+    sf.write(p, np.stack([y, y], 1), 44100)
+    return p
+
+
+@pytest.fixture(scope="session")
+def art_bank(tmp_path_factory):
+    """A small image bank (4 procedural artworks, 128 px)."""
+    from vj.bank import save_bank
+    from vj.generate.artwork import artwork
+    from vj.generate.images import image_bank
+
+    d = tmp_path_factory.mktemp("art")
+    paths = []
+    for i in range(4):
+        p = d / f"a{i}.png"
+        artwork(seed=i, size=128).save(p)
+        paths.append(p)
+    bank = image_bank(paths, size=128, name="art")
+    return save_bank(bank, d / "bank")
+
+
+def one_line_error(res):
+    """The CLI failed with one clear line and no traceback."""
+    assert res.returncode != 0, res.stdout
+    err = res.stderr.strip()
+    assert "Traceback" not in err, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("vj: error:"), err
+    return lines[0]

@@ -1,0 +1,79 @@
+import json
+
+import pytest
+
+from tests.conftest import one_line_error, run_vj
+
+SUBCOMMANDS = ["demo", "analyze", "record", "prepare", "bench", "devices"]
+
+
+def test_top_level_help_lists_every_command():
+    res = run_vj("--help")
+    assert res.returncode == 0
+    for cmd in SUBCOMMANDS:
+        assert cmd in res.stdout
+
+
+@pytest.mark.parametrize("cmd", SUBCOMMANDS)
+def test_every_subcommand_has_help_for_its_options(cmd):
+    res = run_vj(cmd, "--help")
+    assert res.returncode == 0, res.stderr
+    assert "usage: vj " + cmd in res.stdout
+    # every option has a help text (argparse prints it on the same or next line)
+    lines = res.stdout.splitlines()
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if s.startswith("--") and not s.startswith("--help"):
+            parts = s.split("  ")
+            has_text = len([p for p in parts if p.strip()]) > 1 or (
+                i + 1 < len(lines) and lines[i + 1].startswith(" " * 20))
+            assert has_text, f"{cmd}: option without help: {s}"
+
+
+def test_analyze_prints_segments_and_writes_the_figure(tmp_path, drum_song):
+    png = tmp_path / "fig.png"
+    res = run_vj("analyze", drum_song, "--plot", png)
+    assert res.returncode == 0, res.stderr
+    rows = [line for line in res.stdout.splitlines() if " s  " in line and "-" in line]
+    assert len(rows) == 2  # 20 s in segments of 10 s
+    onset_counts = [int(r.split()[-1]) for r in rows]
+    # 120 BPM drums with eighth hats from 4 s on: many onsets in each segment
+    assert all(c >= 8 for c in onset_counts), res.stdout
+    from PIL import Image
+
+    with Image.open(png) as im:
+        assert im.format == "PNG" and im.size[0] > 600 and im.size[1] > 400
+
+
+def test_analyze_segment_option(drum_song):
+    res = run_vj("analyze", drum_song, "--segment", 5)
+    assert res.returncode == 0
+    assert "4 segments of 5 s" in res.stdout
+
+
+def test_bench_audio_prints_numbers():
+    res = run_vj("bench", "audio", "--seconds", 10)
+    assert res.returncode == 0, res.stderr
+    assert "x real time on one core" in res.stdout
+    factor = float(res.stdout.split(" = ")[1].split("x")[0])
+    assert factor > 1.0
+
+
+def test_prepare_image_bank_and_refuse_existing(tmp_path):
+    from vj.generate.artwork import artwork
+
+    for i in range(3):
+        artwork(seed=i, size=96).save(tmp_path / f"{i}.png")
+    bank = tmp_path / "bank"
+    res = run_vj("prepare", "--images", tmp_path, "--bank", bank, "--size", 64)
+    assert res.returncode == 0, res.stderr
+    m = json.loads((bank / "manifest.json").read_text())
+    assert m["count"] == 3 and m["width"] == 64 and m["mode"] == "image"
+    line = one_line_error(run_vj("prepare", "--images", tmp_path, "--bank", bank))
+    assert "already exists" in line
+    assert run_vj("prepare", "--images", tmp_path, "--bank", bank, "--force").returncode == 0
+
+
+def test_bad_arguments_exit_nonzero():
+    res = run_vj("analyze", "x.wav", "--segment", "-3")
+    assert res.returncode == 2 and "must be > 0" in res.stderr

@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+
+from tests.conftest import one_line_error, run_vj
+from vj.video import read_video_info
+
+
+def test_demo_writes_a_playable_mp4_with_audio(tmp_path):
+    res = run_vj("demo", "--out", tmp_path / "demo", "--duration", 6, "--size", 128, "--quiet")
+    assert res.returncode == 0, res.stderr
+    video = tmp_path / "demo" / "vj-demo.mp4"
+    assert str(video.resolve()) in res.stdout
+    info = read_video_info(video)
+    expected_frames = 6 * 30
+    assert abs(info["frames"] - expected_frames) <= 1
+    assert abs(info["duration"] - 6.0) <= 1 / 30
+    assert (info["width"], info["height"]) == (128, 128)
+    assert info["audio_seconds"] is not None and abs(info["audio_seconds"] - 6.0) <= 1 / 30
+    # the demo made its own inputs
+    assert (tmp_path / "demo" / "demo-song.wav").is_file()
+    assert (tmp_path / "demo" / "demo-bank" / "manifest.json").is_file()
+
+
+def _frames(path):
+    import av
+
+    with av.open(str(path)) as c:
+        return np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])
+
+
+def test_record_is_deterministic_and_moves_on_the_beat(tmp_path, drum_song, art_bank):
+    a, b = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    for out in (a, b):
+        res = run_vj("record", drum_song, "--bank", art_bank, "-o", out, "--segment", 4,
+                     "--quiet", "--duration", 8, "--start", 4)
+        assert res.returncode == 0, res.stderr
+    fa, fb = _frames(a), _frames(b)
+    assert fa.shape == (240, 128, 128, 3)
+    assert np.array_equal(fa, fb)
+    info = read_video_info(a)
+    assert abs(info["audio_seconds"] - 8.0) <= 1 / 30
+
+
+def test_record_linear_and_online_drivers(tmp_path, drum_song, art_bank):
+    for interp in ("linear", "online"):
+        out = tmp_path / f"{interp}.mp4"
+        res = run_vj("record", drum_song, "--bank", art_bank, "-o", out, "--interp", interp,
+                     "--duration", 3, "--quiet", "--fps", 24)
+        assert res.returncode == 0, res.stderr
+        assert abs(read_video_info(out)["frames"] - 72) <= 1
+
+
+def test_energy_driven_frames_change_most_on_the_hits(tmp_path, drum_song, art_bank):
+    out = tmp_path / "e.mp4"
+    res = run_vj("record", drum_song, "--bank", art_bank, "-o", out, "--segment", 4,
+                 "--start", 4, "--duration", 12, "--quiet")
+    assert res.returncode == 0, res.stderr
+    f = _frames(out).astype(np.float32)
+    diff = np.abs(np.diff(f, axis=0)).mean(axis=(1, 2, 3))
+    # the song has kicks every 0.5 s from 4 s to 10 s: clip time 0..6 s
+    t = (np.arange(len(diff)) + 1) / 30  # diff[i] is the change up to frame i + 1
+    groove = t < 6.0
+    beats = np.arange(0, 6.0, 0.5)
+    near = np.min(np.abs(t[:, None] - beats[None, :]), axis=1) <= 0.05
+    on, off = diff[groove & near].mean(), diff[groove & ~near].mean()
+    assert on > 2 * off, (on, off)  # a linear driver gives about 1
+
+
+@pytest.mark.parametrize("case", ["no folder", "bad suffix", "missing bank", "bad song"])
+def test_record_bad_input(tmp_path, drum_song, art_bank, case):
+    song, bank, out = drum_song, art_bank, tmp_path / "x.mp4"
+    if case == "no folder":
+        out = tmp_path / "nope" / "x.mp4"
+    elif case == "bad suffix":
+        out = tmp_path / "x.txt"
+    elif case == "missing bank":
+        bank = tmp_path / "nobank"
+    else:
+        song = tmp_path / "bad.wav"
+        song.write_text("not audio")
+    one_line_error(run_vj("record", song, "--bank", bank, "-o", out, "--quiet"))
+    assert not out.exists()
+    assert not [p for p in tmp_path.glob(".x.*")]  # no temporary left behind

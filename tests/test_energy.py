@@ -1,0 +1,150 @@
+import math
+
+import numpy as np
+import pytest
+
+from vj.audio.energy import (EnergyParams, StreamingEnergy, energy_reference)
+from vj.audio.synth import chord, click_train, drum_and_chords, drum_pattern
+from vj.errors import ParameterError
+
+SR = 22050
+P = EnergyParams()
+
+
+def steady_mix(seconds=32.0, bpm=120.0):
+    """Drums all through with a four-chord progression (the correlation test's mix)."""
+    d, _ = drum_pattern(sr=SR, duration=seconds, bpm=bpm)
+    prog = [(57, 60, 64), (53, 57, 60), (48, 52, 55), (55, 59, 62)]
+    c = np.concatenate([chord(sr=SR, duration=4.0, notes=n, amplitude=0.35, attack=0.05,
+                              release=0.1) for n in prog * int(math.ceil(seconds / 16))])
+    y = d + c[: len(d)]
+    return (y / np.abs(y).max() * 0.9).astype(np.float32)
+
+
+@pytest.mark.parametrize("form", ["reference", "streaming"])
+def test_click_train_gives_percussive_peaks_on_the_clicks(form):
+    y, clicks = click_train(sr=SR, duration=8.0, bpm=120.0)
+    curve = energy_reference(y, P) if form == "reference" else StreamingEnergy(P).run(y)
+    hop_s = P.hop / SR
+    peaks = []
+    for c in clicks[1:-1]:
+        near = (curve.times > c - 0.25) & (curve.times < c + 0.25)
+        t_peak = curve.times[near][np.argmax(curve.percussive[near])]
+        assert abs(t_peak - c) <= hop_s + 1e-9, (form, c, t_peak)
+        peaks.append(curve.percussive[near].max())
+    # every click stands well above the floor between clicks (its height depends on
+    # where it falls against the 50 %-overlapping analysis windows)
+    between = np.zeros(len(curve.times), bool)
+    for a, b in zip(clicks[:-1], clicks[1:]):
+        between |= (curve.times > a + 0.15) & (curve.times < b - 0.15)
+    floor = curve.percussive[between].max()
+    assert floor < 0.02
+    assert min(peaks) > 5 * floor + 0.05 and np.mean(peaks) > 0.4
+
+
+@pytest.mark.parametrize("form", ["reference", "streaming"])
+def test_sustained_chord_is_harmonic(form):
+    y = chord(sr=SR, duration=6.0)
+    curve = energy_reference(y, P) if form == "reference" else StreamingEnergy(P).run(y)
+    body = (curve.times > 1.5) & (curve.times < 5.0)  # past the attack and the causal warm-up
+    assert curve.harmonic[body].mean() > 0.5
+    # the parts are normalised separately (the method), so compare their powers
+    assert np.median(curve.raw_harmonic[body]) > 3 * np.median(curve.raw_percussive[body])
+
+
+@pytest.mark.parametrize("form", ["reference", "streaming"])
+def test_silence_is_zero_without_nan(form):
+    for y in (np.zeros(SR * 3, np.float32), np.full(SR * 3, 1e-5, np.float32),
+              (np.random.default_rng(0).standard_normal(SR * 3) * 1e-6).astype(np.float32)):
+        curve = energy_reference(y, P) if form == "reference" else StreamingEnergy(P).run(y)
+        for x in (curve.energy, curve.percussive, curve.harmonic, curve.onset):
+            assert np.all(np.isfinite(x))
+            assert float(np.abs(x).max()) == 0.0
+
+
+def test_streaming_follows_the_reference():
+    y = steady_mix(32.0)
+    ref = energy_reference(y, P)
+    st = StreamingEnergy(P).run(y)
+    r = ref.at(st.times)
+    corr = float(np.corrcoef(r.energy, st.energy)[0, 1])
+    print(f"\nPearson correlation streaming vs reference, 32 s drum-and-chord mix: {corr:.3f}")
+    assert corr >= 0.9
+    # the arranged song (quiet intro, breakdown) is harder for a causal engine: report it
+    y2 = drum_and_chords(sr=SR, duration=40.0)
+    r2 = energy_reference(y2, P).at(StreamingEnergy(P).run(y2).times)
+    corr2 = float(np.corrcoef(r2.energy, StreamingEnergy(P).run(y2).energy)[0, 1])
+    print(f"Pearson correlation on the 40 s arranged demo song: {corr2:.3f}")
+    assert corr2 > 0.75
+
+
+def test_streaming_frame_times_and_latency():
+    eng = StreamingEnergy(P)
+    f = eng.process(np.zeros(P.hop, np.float32))
+    assert f.t == pytest.approx(-eng.lag_frames * P.hop / SR)
+    assert eng.latency == pytest.approx(P.n_fft / 2 / SR)
+
+
+def test_streaming_steady_state_allocates_no_arrays():
+    import tracemalloc
+
+    y = steady_mix(8.0)
+    eng = StreamingEnergy(P)
+    blocks = [y[i * P.hop:(i + 1) * P.hop] for i in range(len(y) // P.hop)]
+    for b in blocks[:50]:
+        eng.process(b)
+    domain = np.lib.tracemalloc_domain
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        peak0 = tracemalloc.get_traced_memory()[1]
+        for b in blocks[50:300]:
+            eng.process(b)
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    flt = [tracemalloc.DomainFilter(True, domain)]
+    diffs = after.filter_traces(flt).compare_to(before.filter_traces(flt), "lineno")
+    allocated = sum(d.count_diff for d in diffs if d.count_diff > 0)
+    assert allocated == 0, [str(d) for d in diffs[:5]]
+
+
+def test_memory_is_bounded():
+    eng = StreamingEnergy(P)
+    sizes = sum(v.nbytes for v in vars(eng).values() if isinstance(v, np.ndarray))
+    assert sizes < 2_000_000  # fixed-size state, whatever the stream length
+
+
+def test_onset_strength_rises_on_clicks():
+    y, clicks = click_train(sr=SR, duration=6.0, bpm=100.0)
+    for curve in (energy_reference(y, P), StreamingEnergy(P).run(y)):
+        at = np.array([curve.onset[np.argmin(np.abs(curve.times - c))] for c in clicks[1:-1]])
+        assert at.mean() > 5 * max(curve.onset.mean(), 1e-6) or at.min() > 0.5
+
+
+def test_weights_and_reduce_are_parameters():
+    y = steady_mix(8.0)
+    only_p = energy_reference(y, P.with_(weights=(1.0, 0.0)))
+    np.testing.assert_allclose(only_p.energy, only_p.percussive, atol=1e-6)
+    summed = energy_reference(y, P.with_(reduce="sum"))
+    assert not np.allclose(summed.percussive, only_p.percussive)
+
+
+def test_parameters_are_validated():
+    for bad in ({"hop": 300}, {"n_fft": 1000}, {"margin": 0.5}, {"kernel_harmonic": 30},
+                {"reduce": "mean"}, {"sr": 4000}):
+        with pytest.raises(ParameterError) as e:
+            EnergyParams(**bad)
+        assert next(iter(bad)) in str(e.value)
+    with pytest.raises(ParameterError):
+        energy_reference(np.zeros(0, np.float32))
+    with pytest.raises(ParameterError):
+        StreamingEnergy().process(np.zeros(100, np.float32))
+
+
+def test_resampling_the_curve_interpolates():
+    y = steady_mix(6.0)
+    c = energy_reference(y, P)
+    t = np.linspace(0, c.duration, 97)
+    r = c.at(t)
+    np.testing.assert_allclose(r.energy, np.interp(t, c.times, c.energy), atol=1e-6)

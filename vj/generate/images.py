@@ -1,0 +1,85 @@
+"""Image-mode banks: keyframes are plain pictures, no model needed."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from vj.bank import Bank, make_manifest, sha256_file
+from vj.errors import ParameterError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+MIN_SIDE = 16
+MAX_PIXELS = 200_000_000
+
+
+def collect_images(paths: list[str | os.PathLike]) -> list[Path]:
+    """Expand folders into their image files (sorted); keep files as given."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(q for q in p.iterdir() if q.suffix.lower() in IMAGE_SUFFIXES)
+            if not found:
+                raise ParameterError(f"{p}: the folder holds no images "
+                                     f"({', '.join(sorted(IMAGE_SUFFIXES))})")
+            out.extend(found)
+        else:
+            out.append(p)
+    if not out:
+        raise ParameterError("no images given")
+    return out
+
+
+def open_rgb(path: str | os.PathLike):
+    """Open any common picture as 8-bit RGB (CMYK, 16-bit, palette, alpha on black)."""
+    from PIL import Image, UnidentifiedImageError
+
+    p = Path(path)
+    if not p.is_file():
+        raise ParameterError(f"{p}: no such image file")
+    try:
+        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+        im = Image.open(p)
+        im.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise ParameterError(f"{p}: not a readable image ({e})") from None
+    except Image.DecompressionBombError:
+        raise ParameterError(f"{p}: larger than {MAX_PIXELS // 1_000_000} megapixels") from None
+    if min(im.size) < MIN_SIDE:
+        raise ParameterError(f"{p}: {im.size[0]}x{im.size[1]} pixels is too small "
+                             f"(at least {MIN_SIDE} on each side)")
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        a = np.asarray(im, dtype=np.float64)
+        scale = 65535.0 if a.max() > 255 else 255.0
+        im = Image.fromarray(np.clip(a / scale * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        im = im.convert("RGBA")
+        bg = Image.new("RGBA", im.size, (0, 0, 0, 255))
+        im = Image.alpha_composite(bg, im)
+    return im.convert("RGB")
+
+
+def fit_square(im, size: int):
+    """Scale so the shorter side is ``size`` and crop the centre (no distortion)."""
+    from PIL import Image
+
+    w, h = im.size
+    scale = size / min(w, h)
+    nw, nh = max(size, round(w * scale)), max(size, round(h * scale))
+    im = im.resize((nw, nh), Image.Resampling.LANCZOS)
+    left, top = (nw - size) // 2, (nh - size) // 2
+    return im.crop((left, top, left + size, top + size))
+
+
+def image_bank(paths: list[str | os.PathLike], *, size: int = 512, genre: str | None = None,
+               name: str | None = None) -> Bank:
+    """A bank whose keyframes are the given pictures, resized and cropped to ``size``."""
+    if not 64 <= size <= 4096:
+        raise ParameterError(f"size={size!r}: must be between 64 and 4096 pixels")
+    files = collect_images(paths)
+    frames = np.stack([np.asarray(fit_square(open_rgb(p), size)) for p in files])
+    manifest = make_manifest(
+        "image", frames, width=size, height=size, genre=genre, name=name,
+        model=None, sources=[{"path": str(p), "sha256": sha256_file(p)} for p in files])
+    return Bank("image", frames, manifest)

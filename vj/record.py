@@ -1,0 +1,109 @@
+"""Offline render of a song to a video file (``vj record``, and the demo).
+
+The same driver as the show runs on a fixed time step of 1/fps with no wall
+clock, so the same inputs always give the same frames.  This first version
+draws image-mode banks in pixel space; the GL shader path and model decoders
+plug in at :func:`render_frames`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vj.audio.energy import EnergyParams, StreamingEnergy, energy_reference
+from vj.audio.sources import FileSource
+from vj.bank import Bank, load_bank
+from vj.decode.image import ImageDecoder
+from vj.errors import BankError, ParameterError
+from vj.motion.drivers import (OnlineDriver, SEGMENT_SECONDS, energy_positions, fixed_segments,
+                               linear_positions)
+from vj.video import VideoWriter, check_output
+
+INTERPOLATIONS = ("energy", "linear", "online")
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    path: Path
+    frames: int
+    fps: int
+    duration: float
+    width: int
+    height: int
+
+
+def frame_times(duration: float, fps: int) -> np.ndarray:
+    """Start times of the video frames covering ``duration`` seconds."""
+    return np.arange(int(round(duration * fps))) / fps
+
+
+def positions(source: FileSource, times: np.ndarray, *, interp: str = "energy",
+              segment: float = SEGMENT_SECONDS, params: EnergyParams | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Keyframe index and fraction for each time, by the chosen driver."""
+    if interp not in INTERPOLATIONS:
+        raise ParameterError(f"interp={interp!r}: must be one of {', '.join(INTERPOLATIONS)}")
+    params = params or EnergyParams()
+    bounds = fixed_segments(source.duration, segment)
+    if interp == "linear":
+        return linear_positions(times, bounds)
+    if interp == "energy":
+        return energy_positions(times, energy_reference(source.samples, params), bounds)
+    # online: the live engine and driver, stepped on the video clock
+    curve = StreamingEnergy(params).run(source.samples).at(times)
+    drv = OnlineDriver(segment=segment)
+    k = np.zeros(len(times), np.int64)
+    s = np.zeros(len(times))
+    prev = 0.0
+    for i, t in enumerate(times):
+        k[i], s[i] = drv.step(t - prev, float(curve.energy[i]))
+        prev = t
+    return k, s
+
+
+def resize_bank_images(bank: Bank, size: int | None) -> np.ndarray:
+    from PIL import Image
+
+    frames = bank.frames
+    if size is None or (frames.shape[1], frames.shape[2]) == (size, size):
+        return frames
+    return np.stack([np.asarray(Image.fromarray(f).resize((size, size),
+                                                          Image.Resampling.LANCZOS))
+                     for f in frames])
+
+
+def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | None = None,
+           interp: str = "energy", segment: float = SEGMENT_SECONDS, start: float = 0.0,
+           duration: float | None = None, progress: bool = True) -> RecordResult:
+    """Render ``song`` through ``bank`` to ``out`` (H.264 + AAC)."""
+    if not 1 <= fps <= 240:
+        raise ParameterError(f"fps={fps!r}: must be between 1 and 240")
+    check_output(out)
+    bank = bank if isinstance(bank, Bank) else load_bank(bank)
+    if bank.mode != "image":
+        raise BankError(f"{bank.path}: model banks need a model decoder; this build records "
+                        "image banks (vj prepare --images)")
+    source = FileSource(song, start=start, duration=duration)
+    times = frame_times(source.duration, fps)
+    if len(times) == 0:
+        raise ParameterError(f"{song}: shorter than one video frame at {fps} fps")
+    ks, ss = positions(source, times, interp=interp, segment=segment)
+    decoder = ImageDecoder(resize_bank_images(bank, size))
+    w, h = decoder.size
+    bar = _progress(len(times), progress)
+    with VideoWriter(out, w, h, fps, song=song, start=start, duration=source.duration) as vw:
+        for k, s in zip(ks, ss):
+            vw.write(decoder.frame(int(k), float(s)))
+            bar.update(1)
+    bar.close()
+    return RecordResult(Path(out), len(times), fps, len(times) / fps, w, h)
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="frame", desc="recording", disable=not enabled,
+                dynamic_ncols=True, leave=False)
