@@ -4,7 +4,7 @@ import pytest
 
 from tests.conftest import one_line_error, run_vj
 
-SUBCOMMANDS = ["demo", "analyze", "record", "prepare", "bench", "devices"]
+SUBCOMMANDS = ["demo", "analyze", "record", "prepare", "presets", "bench", "devices"]
 
 
 def test_top_level_help_lists_every_command():
@@ -16,18 +16,20 @@ def test_top_level_help_lists_every_command():
 
 @pytest.mark.parametrize("cmd", SUBCOMMANDS)
 def test_every_subcommand_has_help_for_its_options(cmd):
+    import argparse
+
+    from vj.cli import build_parser
+
     res = run_vj(cmd, "--help")
     assert res.returncode == 0, res.stderr
     assert "usage: vj " + cmd in res.stdout
-    # every option has a help text (argparse prints it on the same or next line)
-    lines = res.stdout.splitlines()
-    for i, line in enumerate(lines):
-        s = line.strip()
-        if s.startswith("--") and not s.startswith("--help"):
-            parts = s.split("  ")
-            has_text = len([p for p in parts if p.strip()]) > 1 or (
-                i + 1 < len(lines) and lines[i + 1].startswith(" " * 20))
-            assert has_text, f"{cmd}: option without help: {s}"
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    parser = sub.choices[cmd]
+    assert parser.description
+    for action in parser._actions:
+        assert action.help and action.help.strip(), f"{cmd}: {action.option_strings} has no help"
+        for opt in action.option_strings:
+            assert opt in res.stdout
 
 
 def test_analyze_prints_segments_and_writes_the_figure(tmp_path, drum_song):

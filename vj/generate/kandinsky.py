@@ -1,0 +1,266 @@
+"""Keyframe banks with Kandinsky 2.2 (``vj prepare --image ART --genre G``).
+
+Read top to bottom as the method reads:
+
+1. the prior mixes the CLIP embedding of the artwork(s) with that of the
+   genre's style text (``KandinskyV22PriorPipeline.interpolate``; default
+   weights 0.7 image, 0.3 text, not normalised);
+2. the decoder (``KandinskyV22Pipeline``) turns each mixed embedding into a
+   latent (``output_type="latent"``), one keyframe per seed or per segment of
+   a song;
+3. the MoVQ decodes each latent once for the bank's thumbnails;
+4. the bank is written (latents, thumbnails, a manifest that records model,
+   weights, seeds, weights of the mix and the artwork's sha256).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from vj.bank import Bank, make_manifest, sha256_file
+from vj.errors import VjError
+
+#: The hub ids of Kandinsky 2.2: "<prefix>-prior" and "<prefix>-decoder".
+DEFAULT_MODEL = "kandinsky-community/kandinsky-2-2"
+#: The method's mix of artwork and style text (weights are not normalised).
+IMAGE_WEIGHT, TEXT_WEIGHT = 0.7, 0.3
+#: The method's decoder settings (it used 768x768, 50 steps, guidance 5.0).
+DECODER_STEPS, DECODER_GUIDANCE = 50, 5.0
+PRIOR_STEPS, PRIOR_GUIDANCE = 25, 4.0
+
+
+class ModelError(VjError):
+    """Model weights are missing or are not a Kandinsky 2.2 pipeline."""
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    prior: str
+    decoder: str
+
+    @staticmethod
+    def resolve(model: str | None = None, prior: str | None = None,
+                decoder: str | None = None) -> "ModelSource":
+        """``model`` is a folder holding ``prior/`` and ``decoder/`` or a hub prefix."""
+        import re
+
+        model = model or DEFAULT_MODEL
+        p = Path(model).expanduser()
+        if p.exists():
+            if not ((p / "prior").is_dir() and (p / "decoder").is_dir()):
+                raise ModelError(f"{p}: a model folder must hold prior/ and decoder/ "
+                                 "(diffusers format); or give --prior and --decoder")
+            base_prior, base_decoder = str(p / "prior"), str(p / "decoder")
+        elif re.fullmatch(r"[\w.-]+/[\w.-]+", model):
+            base_prior, base_decoder = f"{model}-prior", f"{model}-decoder"
+        else:
+            raise ModelError(f"{model}: no such model folder (and not a hub id like "
+                             f"{DEFAULT_MODEL})")
+        return ModelSource(prior or base_prior, decoder or base_decoder)
+
+
+def pick_device(device: str = "auto") -> tuple[str, "object"]:
+    import torch
+
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise VjError("--device cuda: no CUDA GPU is available (use --device cpu)")
+    return device, (torch.float16 if device.startswith("cuda") else torch.float32)
+
+
+def _describe(source: str) -> dict:
+    """What the manifest records about one pipeline: where from, which revision
+    (hub) or the sha256 of every weight file (local folder)."""
+    p = Path(source)
+    if p.is_dir():
+        weights = {str(f.relative_to(p)): sha256_file(f)
+                   for f in sorted(p.rglob("*")) if f.suffix in (".safetensors", ".bin")}
+        return {"source": str(p.resolve()), "revision": None, "weights_sha256": weights}
+    revision = None
+    try:
+        from huggingface_hub import snapshot_download
+
+        revision = Path(snapshot_download(source, local_files_only=True)).name
+    except Exception:
+        pass
+    return {"source": source, "revision": revision, "weights_sha256": None}
+
+
+def _cached(source: str) -> bool:
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        return isinstance(try_to_load_from_cache(source, "model_index.json"), str)
+    except Exception:
+        return False
+
+
+def _missing_error(missing: list[str], reason: str) -> ModelError:
+    cmds = " && ".join(f"hf download {m}" for m in missing)
+    return ModelError(
+        f"model weights missing: {', '.join(missing)} (not in the Hugging Face cache, and "
+        f"{reason}). On a machine with network run `{cmds}` (the cache is $HF_HOME, default "
+        f"~/.cache/huggingface; copy it over), or pass --model FOLDER holding prior/ and "
+        f"decoder/ saved by diffusers")
+
+
+def _ensure_weights(sources: list[str]) -> None:
+    """Download hub weights that are not cached yet; name every missing one if we can't."""
+    missing = [s for s in sources if not Path(s).is_dir() and not _cached(s)]
+    if not missing:
+        return
+    if os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("0", "", "false", "no"):
+        raise _missing_error(missing, "HF_HUB_OFFLINE is set")
+    os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "10")
+    os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "30")
+    from huggingface_hub import snapshot_download
+
+    for m in list(missing):
+        print(f"downloading {m} from the Hugging Face hub (several GB, once) ...", flush=True)
+        try:
+            snapshot_download(m, allow_patterns=["*.json", "*.txt", "*.safetensors"])
+        except Exception as e:
+            reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+            raise _missing_error(missing, f"the download failed: {reason}") from None
+        missing.remove(m)
+
+
+def _load(cls, source: str, dtype, what: str):
+    kw = {} if Path(source).is_dir() else {"local_files_only": True}
+    try:
+        return cls.from_pretrained(source, torch_dtype=dtype, **kw)
+    except Exception as e:
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+        raise ModelError(f"{source}: cannot load the Kandinsky 2.2 {what} pipeline "
+                         f"({reason})") from None
+
+
+@dataclass
+class Kandinsky:
+    """The two loaded pipelines, on one device."""
+
+    prior: object
+    decoder: object
+    device: str
+    dtype: object
+    source: ModelSource
+    info: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, source: ModelSource, device: str = "auto") -> "Kandinsky":
+        from vj.generate.hf import quiet
+
+        quiet()
+        from diffusers import KandinskyV22Pipeline, KandinskyV22PriorPipeline
+
+        device, dtype = pick_device(device)
+        _ensure_weights([source.prior, source.decoder])
+        prior = _load(KandinskyV22PriorPipeline, source.prior, dtype, "prior").to(device)
+        decoder = _load(KandinskyV22Pipeline, source.decoder, dtype, "decoder").to(device)
+        for pipe in (prior, decoder):
+            pipe.set_progress_bar_config(disable=True)
+        info = {"prior": _describe(source.prior), "decoder": _describe(source.decoder),
+                "dtype": str(dtype).replace("torch.", ""), "device": device}
+        return cls(prior, decoder, device, dtype, source, info)
+
+    @property
+    def latent_shape(self) -> tuple[int, int]:
+        """(channels, downscale factor) of the decoder's latents."""
+        sf = 2 ** (len(self.decoder.movq.config.block_out_channels) - 1)
+        return int(self.decoder.unet.config.in_channels), sf
+
+    def latent_size(self, size: int) -> int:
+        from diffusers.pipelines.kandinsky2_2.pipeline_kandinsky2_2 import (
+            downscale_height_and_width)
+
+        _, sf = self.latent_shape
+        return downscale_height_and_width(size, size, sf)[0]
+
+    # 1. mix artwork and style in the prior
+    def mix(self, artworks: list, style_text: str, *, image_weight: float, text_weight: float,
+            seed: int, steps: int = PRIOR_STEPS, guidance: float = PRIOR_GUIDANCE):
+        import torch
+
+        per_image = image_weight / len(artworks)
+        conditions = [*artworks, style_text]
+        weights = [per_image] * len(artworks) + [text_weight]
+        generator = torch.Generator("cpu").manual_seed(seed)
+        out = self.prior.interpolate(conditions, weights, num_inference_steps=steps,
+                                     generator=generator, guidance_scale=guidance,
+                                     device=self.device)
+        return out.image_embeds, out.negative_image_embeds
+
+    # 2. the decoder produces a latent (not an image)
+    def latent(self, image_embeds, negative_image_embeds, *, size: int, seed: int,
+               steps: int = DECODER_STEPS, guidance: float = DECODER_GUIDANCE):
+        import torch
+
+        generator = torch.Generator("cpu").manual_seed(seed)
+        return self.decoder(image_embeds=image_embeds, negative_image_embeds=negative_image_embeds,
+                            height=size, width=size, num_inference_steps=steps,
+                            guidance_scale=guidance, generator=generator,
+                            output_type="latent").images
+
+    # 3. decode once, for the thumbnails
+    def decode_images(self, latents) -> np.ndarray:
+        import torch
+
+        with torch.no_grad():
+            x = self.decoder.movq.decode(latents.to(self.device, self.dtype),
+                                         force_not_quantize=True).sample
+        x = (x.float().clamp(-1, 1) * 127.5 + 127.5).round().to(torch.uint8)
+        return x.permute(0, 2, 3, 1).cpu().numpy()
+
+
+@dataclass(frozen=True)
+class PrepareSettings:
+    size: int = 512
+    seed: int = 0
+    keyframes: int = 8
+    image_weight: float = IMAGE_WEIGHT
+    text_weight: float = TEXT_WEIGHT
+    steps: int = DECODER_STEPS
+    guidance: float = DECODER_GUIDANCE
+    prior_steps: int = PRIOR_STEPS
+    prior_guidance: float = PRIOR_GUIDANCE
+
+
+def make_bank(model: Kandinsky, artworks: list[Path], style_text: str, settings: PrepareSettings,
+              *, genre: str | None, mood: str | None, style_source: str,
+              segments: list[float] | None = None, progress: bool = True) -> tuple[Bank, list]:
+    """Run the method for every keyframe and return the bank (not yet written)."""
+    import torch
+    from PIL import Image
+    from tqdm import tqdm
+
+    from vj.generate.images import open_rgb
+
+    images = [open_rgb(p) for p in artworks]
+    for im in images:  # the CLIP processor wants at most a few hundred pixels
+        im.thumbnail((1024, 1024), Image.Resampling.LANCZOS)
+    count = (len(segments) if segments is not None else settings.keyframes)
+    seeds = [settings.seed + k for k in range(count)]
+    latents = []
+    for seed in tqdm(seeds, desc="keyframes", unit="keyframe", disable=not progress,
+                     dynamic_ncols=True):
+        emb, neg = model.mix(images, style_text, image_weight=settings.image_weight,
+                             text_weight=settings.text_weight, seed=seed,
+                             steps=settings.prior_steps, guidance=settings.prior_guidance)
+        latents.append(model.latent(emb, neg, size=settings.size, seed=seed,
+                                    steps=settings.steps, guidance=settings.guidance).float().cpu())
+    z = torch.cat(latents).numpy().astype(np.float32)
+    thumbs = np.concatenate([model.decode_images(torch.from_numpy(z[i:i + 1]))
+                             for i in range(len(z))])
+    manifest = make_manifest(
+        "latent", z, width=thumbs.shape[2], height=thumbs.shape[1], genre=genre, mood=mood,
+        style=style_text, style_source=style_source, prompts=[style_text] * count, seeds=seeds,
+        image_weight=settings.image_weight, text_weight=settings.text_weight,
+        model=model.info, decoder_steps=settings.steps, decoder_guidance=settings.guidance,
+        prior_steps=settings.prior_steps, prior_guidance=settings.prior_guidance,
+        segments=segments,
+        sources=[{"path": str(p), "sha256": sha256_file(p)} for p in artworks])
+    return Bank("latent", z, manifest), [Image.fromarray(t) for t in thumbs]
