@@ -79,3 +79,29 @@ def test_prepare_image_bank_and_refuse_existing(tmp_path):
 def test_bad_arguments_exit_nonzero():
     res = run_vj("analyze", "x.wav", "--segment", "-3")
     assert res.returncode == 2 and "must be > 0" in res.stderr
+
+
+def test_bench_keyframe_runs_the_same_code_on_the_tiny_model():
+    res = run_vj("bench", "keyframe", "--tiny", "--size", 64, "--steps", 2, "--prior-steps", 2,
+                 "--repeats", 1, "--device", "cpu")
+    assert res.returncode == 0, res.stderr
+    assert "64x64 (latent [4, 32, 32])" in res.stdout
+
+
+def test_real_architecture_has_the_published_sizes():
+    """Parameter counts of the configs used by `vj bench keyframe` and the decode
+    benchmarks match the model cards (UNet 1.22B, MoVQ 67M, prior 1B, ViT-bigG 1.8B)."""
+    import torch
+    from diffusers import PriorTransformer, UNet2DConditionModel, VQModel
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    from vj.generate import architecture as A
+
+    def count(m):
+        return sum(p.numel() for p in m.parameters()) / 1e6
+
+    with torch.device("meta"):
+        assert 1200 < count(UNet2DConditionModel(**A.UNET)) < 1300
+        assert 65 < count(VQModel(**A.MOVQ)) < 70
+        assert 950 < count(PriorTransformer(**A.PRIOR)) < 1100
+        assert 1800 < count(CLIPVisionModelWithProjection(CLIPVisionConfig(**A.CLIP_VISION))) < 1900

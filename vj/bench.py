@@ -61,3 +61,51 @@ def bench_audio(*, seconds: float = 60.0, params: EnergyParams | None = None) ->
             "block_samples": hop, "block_ms": 1000 * hop / p.sr,
             "block_us_median": float(np.median(costs) * 1e6),
             "block_us_p99": float(np.percentile(costs, 99) * 1e6)}
+
+
+def bench_keyframe(*, sizes=(512, 768), device: str = "auto", steps: int = 50,
+                   prior_steps: int = 25, repeats: int = 2, tiny: bool = False) -> list[dict]:
+    """Time one keyframe (prior mix + decoder to latent + one MoVQ decode) per size,
+    with the real architecture and random weights (or the tiny one for tests)."""
+    import tempfile
+
+    import torch
+
+    from vj.generate.artwork import artwork
+    from vj.generate.kandinsky import Kandinsky, ModelSource, pick_device
+
+    device, dtype = pick_device(device)
+    with tempfile.TemporaryDirectory() as tmp:
+        if tiny:
+            from vj.generate.tiny import save_tiny_kandinsky
+
+            model = Kandinsky.load(ModelSource.resolve(str(save_tiny_kandinsky(tmp))), device)
+        else:
+            from vj.generate.architecture import pipelines
+
+            prior, decoder = pipelines(device, dtype, tmp)
+            model = Kandinsky(prior, decoder, device, dtype, ModelSource("random", "random"))
+    art = artwork(0, 512)
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    rows = []
+    for size in sizes:
+        times = []
+        for r in range(repeats + 1):  # the first run warms up (cuDNN, allocator)
+            sync()
+            t = time.perf_counter()
+            emb, neg = model.mix([art], "a test style", image_weight=0.7, text_weight=0.3,
+                                 seed=r, steps=prior_steps)
+            sync()
+            t_prior = time.perf_counter() - t
+            z = model.latent(emb, neg, size=size, seed=r, steps=steps)
+            model.decode_images(z)
+            sync()
+            if r:
+                times.append((time.perf_counter() - t, t_prior))
+        total = float(np.median([a for a, _ in times]))
+        prior_s = float(np.median([b for _, b in times]))
+        rows.append({"size": size, "seconds": total, "prior_seconds": prior_s,
+                     "device": torch.cuda.get_device_name() if device.startswith("cuda") else
+                     machine(), "dtype": str(dtype).replace("torch.", ""), "steps": steps,
+                     "prior_steps": prior_steps, "latent": list(z.shape[1:])})
+    return rows

@@ -174,6 +174,18 @@ def cmd_presets(args) -> int:
 def cmd_bench(args) -> int:
     from vj.bench import bench_audio, machine, one_core
 
+    if args.what == "keyframe":
+        from vj.bench import bench_keyframe
+
+        rows = bench_keyframe(sizes=args.size or [512, 768], device=args.device,
+                              steps=args.steps, prior_steps=args.prior_steps,
+                              repeats=args.repeats, tiny=args.tiny)
+        print(f"one keyframe, {'tiny' if args.tiny else 'real'} Kandinsky 2.2 architecture "
+              f"with random weights, {rows[0]['device']}, {rows[0]['dtype']}, "
+              f"{args.prior_steps} prior + {args.steps} decoder steps:")
+        for r in rows:
+            print(f"  {r['size']}x{r['size']} (latent {r['latent']}): {r['seconds']:.2f} s "
+                  f"(prior {r['prior_seconds']:.2f} s)")
     if args.what == "audio":
         pin = one_core()
         r = bench_audio(seconds=args.seconds, params=_params(args))
@@ -293,8 +305,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_presets)
 
     p = sub.add_parser("bench", help="measure speed (prints numbers)",
-                       description="Benchmarks. audio: the streaming energy engine on one core.")
-    p.add_argument("what", choices=["audio"], help="what to measure")
+                       description="Benchmarks. audio: the streaming energy engine on one core. "
+                       "keyframe: one Kandinsky keyframe, real architecture, random weights.")
+    p.add_argument("what", choices=["audio", "keyframe"], help="what to measure")
+    p.add_argument("--size", type=int, nargs="+", help="keyframe: sizes (default 512 768)")
+    p.add_argument("--device", default="auto", help="keyframe: auto, cpu or cuda")
+    p.add_argument("--steps", type=int, default=50, help="keyframe: decoder steps (default 50)")
+    p.add_argument("--prior-steps", type=int, default=25,
+                   help="keyframe: prior steps (default 25)")
+    p.add_argument("--repeats", type=int, default=2, help="keyframe: timed runs per size")
+    p.add_argument("--tiny", action="store_true",
+                   help="keyframe: tiny architecture (a quick check of the benchmark itself)")
     p.add_argument("--seconds", type=_positive_float, default=60.0,
                    help="seconds of synthetic audio (default 60)")
     _energy_options(p)
