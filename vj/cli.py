@@ -197,6 +197,44 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def _avs_params(args):
+    from vj.metrics.avs import AVSParams
+
+    kw = {k: getattr(args, k) for k in ("beat_strength", "tolerance", "change_threshold",
+                                        "min_gap", "slope_scale") if getattr(args, k) is not None}
+    return AVSParams(**kw)
+
+
+def cmd_avs(args) -> int:
+    params = _avs_params(args)
+    if args.compare:
+        from vj.compare import compare, format_table, songs_in
+
+        if not args.bank:
+            raise VjError("--compare needs --bank (the bank to render the songs with)")
+        rows = []
+        for song in songs_in(args.compare):
+            rows.append(compare(song, args.bank, fps=args.fps, size=args.size,
+                                segment=args.segment, params=params, progress=not args.quiet))
+        print(format_table(rows))
+        return 0
+    if not args.video:
+        raise VjError("give a VIDEO to score, or --compare SONG --bank DIR")
+    from vj.metrics.avs import avs_of_video, frame_differences, plot
+
+    res = avs_of_video(args.video, args.audio, params, progress=not args.quiet)
+    print(f"{args.video}: {res.summary()}")
+    if args.plot:
+        from vj.audio.sources import load
+
+        diff, fps, n = frame_differences(args.video, params)
+        y = load(args.audio or args.video, sr=params.sr)[: int(round(n / fps * params.sr))]
+        plot(res, y, diff, fps, args.plot, params, title=f"{Path(args.video).name}: "
+             f"AVS {res.avs:.3f}")
+        print(f"figure: {args.plot}")
+    return 0
+
+
 def cmd_devices(args) -> int:
     from vj.audio.sources import input_devices
 
@@ -320,6 +358,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds of synthetic audio (default 60)")
     _energy_options(p)
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser(
+        "avs", help="Audio-Visual Synchrony score of a video (or --compare drivers)",
+        description="Score how well a video's visual changes follow its music (docs/avs.md). "
+        "With --compare: render songs with the energy and the linear driver and print both.")
+    p.add_argument("video", nargs="?", help="video file (its audio is used unless --audio)")
+    p.add_argument("--audio", help="the song, for a video without audio")
+    p.add_argument("--plot", metavar="PNG", help="draw events, curves and the DTW alignment")
+    p.add_argument("--compare", metavar="SONG_OR_FOLDER",
+                   help="render each song with both drivers and print the AVS table")
+    p.add_argument("--bank", help="bank for --compare")
+    p.add_argument("--fps", type=int, default=30, help="--compare: frames per second")
+    p.add_argument("--size", type=int, default=None, help="--compare: frame size")
+    p.add_argument("--segment", type=_positive_float, default=10.0,
+                   help="--compare: seconds per keyframe transition")
+    g = p.add_argument_group("AVS parameters (defaults in docs/avs.md)")
+    g.add_argument("--beat-strength", type=float, help="onset strength for a beat to count (0.40)")
+    g.add_argument("--tolerance", type=int, help="pixel change that counts, 0..255 (3)")
+    g.add_argument("--change-threshold", type=float,
+                   help="changed fraction that makes a visual event (0.127)")
+    g.add_argument("--min-gap", type=float, help="seconds between visual events (1.0)")
+    g.add_argument("--slope-scale", type=float, help="scale of the motion term (0.02 per s)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_avs)
 
     p = sub.add_parser("devices", help="list audio inputs",
                        description="List the audio inputs PortAudio can open (name and index "

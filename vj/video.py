@@ -7,6 +7,7 @@ crash or Ctrl-C never leaves a partial file that looks complete.
 """
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from fractions import Fraction
@@ -47,7 +48,8 @@ class _AudioTrack:
         self.stream.layout = "stereo"
         self.stream.bit_rate = 192_000
         self._skip = int(round(start * AUDIO_RATE))    # samples to drop at the start
-        self._left = int(round(duration * AUDIO_RATE))  # samples still to write
+        # samples still to write (None: all of the song)
+        self._left = int(round(duration * AUDIO_RATE)) if math.isfinite(duration) else 1 << 62
         self._pts = 0
         self._done = False
         self._container = container
