@@ -50,6 +50,23 @@ def test_record_linear_and_online_drivers(tmp_path, drum_song, art_bank):
         assert abs(read_video_info(out)["frames"] - 72) <= 1
 
 
+def test_segments_by_seconds_beats_and_sections():
+    from vj.audio.synth import drum_and_chords
+    from vj.record import parse_segment, segment_bounds
+
+    assert parse_segment("10") == ("seconds", 10.0) == parse_segment("10s")
+    assert parse_segment("16beats") == ("beats", 16.0)
+    assert parse_segment("sections") == ("sections", 0.0)
+    y = drum_and_chords(sr=22050, duration=60.0)
+    b = segment_bounds(y, 22050, "8beats")  # 120 BPM: 8 beats = 4 s
+    assert b[0] == 0 and b[-1] == 60.0
+    assert np.median(np.diff(b[1:-1])) == pytest.approx(4.0, abs=0.1)
+    s = segment_bounds(y, 22050, "sections")
+    assert s[0] == 0 and s[-1] == 60.0 and len(s) >= 3
+    # the breakdown starts at 30 s: one boundary lands there
+    assert np.min(np.abs(s - 30.0)) < 1.0
+
+
 def test_energy_driven_frames_change_most_on_the_hits(tmp_path, drum_song, art_bank):
     out = tmp_path / "e.mp4"
     res = run_vj("record", drum_song, "--bank", art_bank, "-o", out, "--segment", 4,
@@ -66,11 +83,25 @@ def test_energy_driven_frames_change_most_on_the_hits(tmp_path, drum_song, art_b
     assert on > 2 * off, (on, off)  # a linear driver gives about 1
 
 
-@pytest.mark.parametrize("case", ["no folder", "bad suffix", "missing bank", "bad song"])
+@pytest.mark.parametrize("case", ["no folder", "bad suffix", "missing bank", "bad song",
+                                  "empty bank", "not writable", "bad segment"])
 def test_record_bad_input(tmp_path, drum_song, art_bank, case):
     song, bank, out = drum_song, art_bank, tmp_path / "x.mp4"
+    extra = []
     if case == "no folder":
         out = tmp_path / "nope" / "x.mp4"
+    elif case == "not writable":
+        out = __import__("pathlib").Path("/proc/vj-test-output.mp4")  # no files there, even for root
+    elif case == "bad segment":
+        extra = ["--segment", "3bars"]
+    elif case == "empty bank":
+        import shutil
+
+        from safetensors.numpy import save_file
+
+        bank = shutil.copytree(art_bank, tmp_path / "empty")
+        save_file({"images": np.zeros((0, 128, 128, 3), np.uint8)},
+                  str(bank / "latents.safetensors"))
     elif case == "bad suffix":
         out = tmp_path / "x.txt"
     elif case == "missing bank":
@@ -78,6 +109,6 @@ def test_record_bad_input(tmp_path, drum_song, art_bank, case):
     else:
         song = tmp_path / "bad.wav"
         song.write_text("not audio")
-    one_line_error(run_vj("record", song, "--bank", bank, "-o", out, "--quiet"))
+    one_line_error(run_vj("record", song, "--bank", bank, "-o", out, "--quiet", *extra))
     assert not out.exists()
     assert not [p for p in tmp_path.glob(".x.*")]  # no temporary left behind

@@ -109,3 +109,40 @@ def bench_keyframe(*, sizes=(512, 768), device: str = "auto", steps: int = 50,
                      machine(), "dtype": str(dtype).replace("torch.", ""), "steps": steps,
                      "prior_steps": prior_steps, "latent": list(z.shape[1:])})
     return rows
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_record(*, seconds: float = 60.0, size: int = 512, fps: int = 30,
+                 keyframes: int = 8) -> dict:
+    """Record a synthetic song of ``seconds`` through an image bank; real time factor and
+    peak memory of the whole process."""
+    import tempfile
+    from pathlib import Path
+
+    import soundfile as sf
+
+    from vj.generate.artwork import artwork
+    from vj.generate.images import image_bank
+    from vj.record import record
+
+    with tempfile.TemporaryDirectory(prefix="vj-bench-") as tmp:
+        song = Path(tmp) / "song.wav"
+        sf.write(song, drum_and_chords(sr=44100, duration=seconds), 44100)
+        paths = []
+        for i in range(keyframes):
+            p = Path(tmp) / f"{i}.png"
+            artwork(seed=i, size=size).save(p)
+            paths.append(p)
+        bank = image_bank(paths, size=size)
+        t = time.perf_counter()
+        res = record(str(song), bank, str(Path(tmp) / "out.mp4"), fps=fps, size=size,
+                     progress=False)
+        wall = time.perf_counter() - t
+    return {"seconds": seconds, "wall": wall, "realtime_factor": seconds / wall,
+            "fps": res.frames / wall, "frames": res.frames, "size": size,
+            "peak_rss_mb": peak_rss_mb()}

@@ -186,6 +186,14 @@ def cmd_bench(args) -> int:
         for r in rows:
             print(f"  {r['size']}x{r['size']} (latent {r['latent']}): {r['seconds']:.2f} s "
                   f"(prior {r['prior_seconds']:.2f} s)")
+    if args.what == "record":
+        from vj.bench import bench_record
+
+        r = bench_record(seconds=args.seconds, size=(args.size or [512])[0], fps=30)
+        print(f"machine: {machine()}")
+        print(f"record, image mode, {r['size']}x{r['size']}, 30 fps: {r['seconds']:.0f} s of "
+              f"music in {r['wall']:.1f} s = {r['realtime_factor']:.2f}x real time "
+              f"({r['fps']:.0f} frames/s); peak memory {r['peak_rss_mb']:.0f} MB")
     if args.what == "audio":
         pin = one_core()
         r = bench_audio(seconds=args.seconds, params=_params(args))
@@ -284,8 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=None, help="frame size (default: the bank's)")
     p.add_argument("--interp", choices=["energy", "linear", "online"], default="energy",
                    help="driver: energy (the method), linear, or online (the live driver)")
-    p.add_argument("--segment", type=_positive_float, default=10.0,
-                   help="seconds per keyframe transition (default 10)")
+    p.add_argument("--segment", default="10s",
+                   help="one keyframe transition per: 10s (seconds, default), 16beats, or "
+                   "sections (detected)")
     p.add_argument("--start", type=_nonneg_float, default=0.0, help="start time in the song (s)")
     p.add_argument("--duration", type=_positive_float, default=None, help="length to render (s)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -344,9 +353,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="measure speed (prints numbers)",
                        description="Benchmarks. audio: the streaming energy engine on one core. "
-                       "keyframe: one Kandinsky keyframe, real architecture, random weights.")
-    p.add_argument("what", choices=["audio", "keyframe"], help="what to measure")
-    p.add_argument("--size", type=int, nargs="+", help="keyframe: sizes (default 512 768)")
+                       "keyframe: one Kandinsky keyframe, real architecture, random weights. "
+                       "record: vj record of a synthetic song (--seconds) in image mode.")
+    p.add_argument("what", choices=["audio", "keyframe", "record"], help="what to measure")
+    p.add_argument("--size", type=int, nargs="+",
+                   help="keyframe: sizes (default 512 768); record: frame size (512)")
     p.add_argument("--device", default="auto", help="keyframe: auto, cpu or cuda")
     p.add_argument("--steps", type=int, default=50, help="keyframe: decoder steps (default 50)")
     p.add_argument("--prior-steps", type=int, default=25,

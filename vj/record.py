@@ -40,21 +40,58 @@ def frame_times(duration: float, fps: int) -> np.ndarray:
     return np.arange(int(round(duration * fps))) / fps
 
 
+def parse_segment(spec: str | float) -> tuple[str, float]:
+    """``10``, ``10s``, ``16beats`` or ``sections`` -> (kind, amount)."""
+    import re
+
+    if isinstance(spec, (int, float)):
+        return "seconds", float(spec)
+    s = str(spec).strip().lower()
+    if s == "sections":
+        return "sections", 0.0
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|sec|seconds?|b|beats?)?", s)
+    if not m or float(m.group(1)) <= 0:
+        raise ParameterError(f"--segment {spec!r}: use seconds (10 or 10s), beats (16beats) "
+                             "or 'sections'")
+    unit = m.group(2) or "s"
+    if unit.startswith("b"):
+        if float(m.group(1)) != int(float(m.group(1))):
+            raise ParameterError(f"--segment {spec!r}: a whole number of beats")
+        return "beats", float(m.group(1))
+    return "seconds", float(m.group(1))
+
+
+def segment_bounds(y: np.ndarray, sr: int, spec: str | float) -> np.ndarray:
+    from vj.audio.rhythm import beats, sections
+    from vj.motion.drivers import beat_segments
+
+    kind, amount = parse_segment(spec)
+    duration = len(y) / sr
+    if kind == "seconds":
+        return fixed_segments(duration, amount)
+    if kind == "beats":
+        _, beat_times = beats(y, sr)
+        if len(beat_times) < 2:
+            return fixed_segments(duration, SEGMENT_SECONDS)
+        return beat_segments(beat_times, duration, int(amount))
+    return sections(y, sr)
+
+
 def positions(source: FileSource, times: np.ndarray, *, interp: str = "energy",
-              segment: float = SEGMENT_SECONDS, params: EnergyParams | None = None
+              segment: str | float = SEGMENT_SECONDS, params: EnergyParams | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
     """Keyframe index and fraction for each time, by the chosen driver."""
     if interp not in INTERPOLATIONS:
         raise ParameterError(f"interp={interp!r}: must be one of {', '.join(INTERPOLATIONS)}")
     params = params or EnergyParams()
-    bounds = fixed_segments(source.duration, segment)
+    bounds = segment_bounds(source.samples, source.sr, segment)
     if interp == "linear":
         return linear_positions(times, bounds)
     if interp == "energy":
         return energy_positions(times, energy_reference(source.samples, params), bounds)
     # online: the live engine and driver, stepped on the video clock
     curve = StreamingEnergy(params).run(source.samples).at(times)
-    drv = OnlineDriver(segment=segment)
+    drv = OnlineDriver(segment=float(np.mean(np.diff(bounds))))
     k = np.zeros(len(times), np.int64)
     s = np.zeros(len(times))
     prev = 0.0
@@ -76,7 +113,7 @@ def resize_bank_images(bank: Bank, size: int | None) -> np.ndarray:
 
 
 def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | None = None,
-           interp: str = "energy", segment: float = SEGMENT_SECONDS, start: float = 0.0,
+           interp: str = "energy", segment: str | float = SEGMENT_SECONDS, start: float = 0.0,
            duration: float | None = None, progress: bool = True) -> RecordResult:
     """Render ``song`` through ``bank`` to ``out`` (H.264 + AAC)."""
     if not 1 <= fps <= 240:

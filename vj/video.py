@@ -101,16 +101,26 @@ class _AudioTrack:
 
 
 class VideoWriter:
-    """``with VideoWriter(path, w, h, fps, song=...) as vw: vw.write(rgb)``."""
+    """``with VideoWriter(path, w, h, fps, song=...) as vw: vw.write(rgb)``.
+
+    Encoding and muxing run on a thread of their own (``threaded=True``, the
+    default): :meth:`write` converts the frame and queues it, so drawing the
+    next frame overlaps encoding this one.  The queue is bounded, so a slow
+    encoder slows the producer instead of filling memory.
+    """
 
     def __init__(self, path: str | os.PathLike, width: int, height: int, fps: int, *,
                  song: str | None = None, start: float = 0.0, duration: float | None = None,
-                 crf: int = 18, preset: str = "veryfast") -> None:
+                 crf: int = 18, preset: str = "veryfast", threaded: bool = True) -> None:
         import av
 
         self.path = check_output(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=self.path.suffix,
-                                   dir=self.path.parent if str(self.path.parent) else ".")
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=self.path.suffix,
+                                       dir=self.path.parent if str(self.path.parent) else ".")
+        except OSError as e:
+            raise OutputError(f"{self.path}: cannot write in {self.path.parent} "
+                              f"({e.strerror})") from None
         os.close(fd)
         self._tmp = Path(tmp)
         self.fps = int(fps)
@@ -130,20 +140,64 @@ class VideoWriter:
         except BaseException:
             self._discard()
             raise
+        self._queue = self._thread = self._error = None
+        if threaded:
+            import queue
+            import threading
+
+            self._queue = queue.Queue(maxsize=8)
+            self._thread = threading.Thread(target=self._run, name="vj-encoder", daemon=True)
+            self._thread.start()
 
     def write(self, rgb: np.ndarray) -> None:
+        """Queue one RGB frame (uint8, H x W x 3); the array may be reused afterwards."""
         import av
 
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        if self._error is not None:
+            raise self._error
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")  # copies the pixels
         frame.pts = self.frames
         frame.time_base = Fraction(1, self.fps)
+        self.frames += 1
+        if self._queue is None:
+            self._encode(frame)
+        else:
+            while True:  # wait for room, but notice a dead encoder
+                try:
+                    self._queue.put(frame, timeout=0.5)
+                    break
+                except Exception:
+                    if self._error is not None:
+                        raise self._error from None
+
+    def _encode(self, frame) -> None:
         for packet in self._video.encode(frame):
             self._container.mux(packet)
-        self.frames += 1
         if self._audio is not None:
-            self._audio.write_until(self.frames / self.fps + 0.5)
+            self._audio.write_until((frame.pts + 1) / self.fps + 0.5)
+
+    def _run(self) -> None:
+        while True:
+            frame = self._queue.get()
+            if frame is None:
+                return
+            if self._error is None:
+                try:
+                    self._encode(frame)
+                except BaseException as e:  # reported to the producer
+                    self._error = e
+
+    def _stop_thread(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
 
     def close(self) -> Path:
+        self._stop_thread()
+        if self._error is not None:
+            self._discard()
+            raise self._error
         for packet in self._video.encode(None):
             self._container.mux(packet)
         if self._audio is not None:
@@ -153,6 +207,11 @@ class VideoWriter:
         return self.path
 
     def _discard(self) -> None:
+        try:
+            if getattr(self, "_thread", None) is not None:
+                self._stop_thread()
+        except Exception:
+            pass
         try:
             if getattr(self, "_container", None) is not None:
                 self._container.close()
