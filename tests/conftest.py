@@ -64,3 +64,26 @@ def one_line_error(res):
     assert len(lines) == 1, err
     assert lines[0].startswith("vj: error:"), err
     return lines[0]
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    from vj.generate.tiny import save_tiny_kandinsky
+
+    return save_tiny_kandinsky(tmp_path_factory.mktemp("tiny-kandinsky"))
+
+
+@pytest.fixture(scope="session")
+def art(tmp_path_factory):
+    from vj.generate.artwork import artwork
+
+    p = tmp_path_factory.mktemp("art") / "art.png"
+    artwork(seed=11, size=200).save(p)
+    return p
+
+
+@pytest.fixture(scope="session")
+def kandinsky(tiny_model):
+    from vj.generate.kandinsky import Kandinsky, ModelSource
+
+    return Kandinsky.load(ModelSource.resolve(str(tiny_model)), "cpu")

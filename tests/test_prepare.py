@@ -13,29 +13,6 @@ from vj.errors import BankError
 STEPS = ["--steps", 2, "--prior-steps", 2, "--quiet"]
 
 
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory):
-    from vj.generate.tiny import save_tiny_kandinsky
-
-    return save_tiny_kandinsky(tmp_path_factory.mktemp("tiny-kandinsky"))
-
-
-@pytest.fixture(scope="session")
-def art(tmp_path_factory):
-    from vj.generate.artwork import artwork
-
-    p = tmp_path_factory.mktemp("art") / "art.png"
-    artwork(seed=11, size=200).save(p)
-    return p
-
-
-@pytest.fixture(scope="session")
-def kandinsky(tiny_model):
-    from vj.generate.kandinsky import Kandinsky, ModelSource
-
-    return Kandinsky.load(ModelSource.resolve(str(tiny_model)), "cpu")
-
-
 def _settings(**kw):
     from vj.generate.kandinsky import PrepareSettings
 

@@ -1,12 +1,21 @@
 #!/bin/sh
 # System packages vj needs, installed with apt-get where they are missing:
 #   libportaudio2     live audio input (sounddevice)
+#   libegl1 libegl-mesa0 libgl1-mesa-dri   headless OpenGL (EGL; Mesa's llvmpipe on a CPU)
+#   libgl1 libglx-mesa0 xvfb               windows (GLX) and a virtual screen for the tests
 #   python3-venv      only where the system Python lacks ensurepip
 # Everything else (FFmpeg in PyAV, libsndfile in soundfile) comes in the wheels.
 set -eu
 
 missing=""
-ldconfig -p 2>/dev/null | grep -q 'libportaudio\.so\.2' || missing="$missing libportaudio2"
+have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+have_lib 'libportaudio\.so\.2' || missing="$missing libportaudio2"
+have_lib 'libEGL\.so\.1' || missing="$missing libegl1"
+have_lib 'libEGL_mesa\.so\.0' || missing="$missing libegl-mesa0"
+have_lib 'libGLX_mesa\.so\.0' || missing="$missing libglx-mesa0"
+have_lib 'libGL\.so\.1' || missing="$missing libgl1"
+ls /usr/lib/*/dri/swrast_dri.so >/dev/null 2>&1 || missing="$missing libgl1-mesa-dri"
+command -v Xvfb >/dev/null 2>&1 || missing="$missing xvfb"
 python3 -c 'import ensurepip' 2>/dev/null || missing="$missing python3-venv"
 
 [ -z "$missing" ] && exit 0

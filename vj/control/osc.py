@@ -1,0 +1,214 @@
+"""The OSC server: UDP in, validated Commands out (DESIGN.md sections 3 and 8).
+
+One thread owns the socket.  Every datagram is parsed with python-osc's
+packet parser and checked against the address space; good messages become
+:class:`~vj.control.state.Command` objects on a queue that the render loop
+drains between frames.  Bad packets (malformed, unknown address, wrong type
+or count, out of range, NaN, far-future time tags) are counted, logged once
+per kind and never applied.  Bundles timed a little in the future are held in
+a small schedule and released when due; the receive loop never sleeps on them.
+"""
+from __future__ import annotations
+
+import heapq
+import logging
+import queue
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+from vj.control.addresses import BadMessage, DeskProfile, load_profile, parse_message
+from vj.control.state import Command
+
+log = logging.getLogger("vj.osc")
+
+DEFAULT_PORT = 7000
+#: Bundles timed further ahead than this are refused as far-future.
+MAX_SCHEDULE_AHEAD = 5.0
+MAX_SCHEDULED = 256
+
+
+@dataclass
+class OscStats:
+    packets: int = 0
+    good: int = 0
+    bad: int = 0
+    by_kind: dict = field(default_factory=dict)
+
+
+class OscServer:
+    def __init__(self, *, host: str = "0.0.0.0", port: int = DEFAULT_PORT,
+                 profile: DeskProfile | str | None = None,
+                 feedback: tuple[str, int] | None = None, status=None, names=None) -> None:
+        self.profile = profile if isinstance(profile, DeskProfile) else load_profile(profile)
+        self.commands: queue.SimpleQueue = queue.SimpleQueue()
+        self.stats = OscStats()
+        #: callable returning the status values (fps, preset, energy, latency_ms, drops, bad)
+        self.status = status or (lambda: {})
+        #: callable returning {"preset": [...], "bank": [...]}: the names a message may use
+        self.names = names
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)  # bursts from desks
+        try:
+            self._sock.bind((host, port))
+        except OSError as e:
+            self._sock.close()
+            from vj.errors import VjError
+
+            raise VjError(f"OSC: cannot listen on {host}:{port} ({e.strerror}); is another "
+                          "program using the port? (--osc-port)") from None
+        self.address = self._sock.getsockname()
+        self._sock.settimeout(0.05)
+        self._feedback = feedback
+        self._scheduled: list = []
+        self._seq = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="vj-osc", daemon=True)
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> "OscServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2.0)
+        self._sock.close()
+
+    def __enter__(self) -> "OscServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- the thread ---------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._release_due(time.time())
+            try:
+                data, sender = self._sock.recvfrom(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                if self._stop.is_set():
+                    return
+                continue
+            try:
+                self.handle(data, sender)
+            except Exception as e:  # never let one packet end the server
+                self._bad("internal error", repr(e))
+
+    def _bad(self, kind: str, detail: str) -> None:
+        self.stats.bad += 1
+        n = self.stats.by_kind.get(kind, 0)
+        self.stats.by_kind[kind] = n + 1
+        if n == 0:
+            log.warning("OSC: bad packet (%s): %s; further ones of this kind are only counted",
+                        kind, detail)
+
+    def handle(self, data: bytes, sender=None) -> None:
+        """Validate one datagram and queue its commands (also used directly by tests)."""
+        from pythonosc.osc_packet import OscPacket
+
+        self.stats.packets += 1
+        now = time.time()
+        try:
+            messages = OscPacket(data).messages
+        except Exception as e:  # ParseError, and hostile nesting (RecursionError)
+            self._bad("malformed", str(e)[:120])
+            return
+        parsed = []
+        try:
+            for tm in messages:
+                if tm.time > now + MAX_SCHEDULE_AHEAD:
+                    raise BadMessage("far-future time tag",
+                                     f"{tm.time - now:.0f} s ahead (limit {MAX_SCHEDULE_AHEAD:g} s)")
+                cmd = parse_message(tm.message.address, list(tm.message.params), self.profile)
+                self._check_name(cmd)
+                parsed.append((tm.time, cmd))
+        except BadMessage as e:
+            self._bad(e.kind, str(e))
+            return
+        self.stats.good += 1
+        for when, cmd in parsed:
+            if cmd is None:
+                continue
+            if cmd.action == "status":
+                self._reply_status(sender)
+            elif when > now + 0.001:
+                if len(self._scheduled) >= MAX_SCHEDULED:
+                    self._bad("schedule full", "too many future bundles")
+                    continue
+                self._seq += 1
+                heapq.heappush(self._scheduled, (when, self._seq, cmd))
+            else:
+                self._emit(cmd)
+
+    def _check_name(self, cmd: Command | None) -> None:
+        if cmd is None or cmd.action not in ("preset", "bank") or self.names is None:
+            return
+        from vj.presets import slug
+
+        known = self.names().get(cmd.action, [])
+        if slug(cmd.value) in {slug(n) for n in known}:
+            return
+        if cmd.action == "bank":
+            from pathlib import Path
+
+            if Path(cmd.value).is_dir():  # a bank folder to load while the show runs
+                return
+        raise BadMessage(f"unknown {cmd.action}", f"{cmd.value[:64]!r}")
+
+    def _release_due(self, now: float) -> None:
+        while self._scheduled and self._scheduled[0][0] <= now:
+            self._emit(heapq.heappop(self._scheduled)[2])
+
+    def _emit(self, cmd: Command) -> None:
+        self.commands.put(cmd)
+        if self._feedback is not None:
+            self._send_feedback(cmd)
+
+    def _reply_status(self, sender) -> None:
+        if sender is None:
+            return
+        from pythonosc.osc_message_builder import OscMessageBuilder
+
+        st = self.status()
+        b = OscMessageBuilder("/vj/status")
+        b.add_arg(float(st.get("fps", 0.0)))
+        b.add_arg(str(st.get("preset") or ""))
+        b.add_arg(float(st.get("energy", 0.0)))
+        b.add_arg(float(st.get("latency_ms", 0.0)))
+        b.add_arg(int(st.get("dropped", 0)))
+        b.add_arg(int(self.stats.bad))
+        try:
+            self._sock.sendto(b.build().dgram, sender)
+        except OSError as e:
+            self._bad("reply failed", str(e))
+
+    def _send_feedback(self, cmd: Command) -> None:
+        from pythonosc.osc_message_builder import OscMessageBuilder
+
+        address = "/vj/fx/" + cmd.value[0] if cmd.action == "fx" else "/vj/" + cmd.action.replace("_", "/")
+        b = OscMessageBuilder(address)
+        value = cmd.value[1] if cmd.action == "fx" else cmd.value
+        if isinstance(value, bool):
+            b.add_arg(int(value))
+        elif isinstance(value, (int, float, str)):
+            b.add_arg(value)
+        try:
+            self._sock.sendto(b.build().dgram, self._feedback)
+        except OSError:
+            pass
+
+    def drain(self) -> list[Command]:
+        """All queued commands (render loop, between frames)."""
+        out = []
+        while True:
+            try:
+                out.append(self.commands.get_nowait())
+            except queue.Empty:
+                return out

@@ -1,0 +1,90 @@
+"""The ``torch`` decoder: the bank's MoVQ in eager PyTorch (fp16 on CUDA, fp32 on CPU)."""
+from __future__ import annotations
+
+import numpy as np
+
+from vj.errors import BankError
+
+
+def load_movq(bank_manifest: dict, device: str, dtype):
+    """The MoVQ of the bank's Kandinsky decoder checkpoint, loaded once."""
+    from pathlib import Path
+
+    from vj.generate.hf import quiet
+
+    quiet()
+    from diffusers import VQModel
+
+    model = bank_manifest.get("model") or {}
+    source = (model.get("decoder") or {}).get("source")
+    if not source:
+        raise BankError("the bank's manifest does not name its decoder model (field "
+                        "'model.decoder.source')")
+    kw = {"local_files_only": True}
+    revision = (model.get("decoder") or {}).get("revision")
+    if revision and not Path(source).is_dir():
+        kw["revision"] = revision
+    try:
+        movq = VQModel.from_pretrained(source, subfolder="movq", torch_dtype=dtype, **kw)
+    except Exception as e:
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+        raise BankError(f"cannot load the bank's MoVQ decoder from {source} ({reason}); "
+                        f"run `hf download {source}` or prepare the bank again") from None
+    return movq.to(device).eval()
+
+
+def to_uint8_hwc(x):
+    """[-1, 1] NCHW float -> uint8 NHWC, on the same device."""
+    import torch
+
+    return (x.float().clamp(-1.0, 1.0) * 127.5 + 127.5).round().to(torch.uint8).permute(0, 2, 3, 1)
+
+
+class TorchDecoder:
+    name = "torch"
+
+    def __init__(self, movq, device: str, dtype) -> None:
+        self.movq, self.device, self.dtype = movq, device, dtype
+
+    def decode(self, z):
+        """Latents [B, 4, h, w] -> uint8 frames [B, H, W, 3] on the device."""
+        import torch
+
+        with torch.inference_mode():
+            x = self.movq.decode(z.to(self.device, self.dtype), force_not_quantize=True).sample
+            return to_uint8_hwc(x)
+
+
+class LatentFrames:
+    """Frames of a latent bank: ``frame(k, s)`` = decode(slerp(z_k, z_k+1, s)).
+
+    The latents live on the decoder's device; slerp runs there too.  The
+    result is copied into one preallocated host buffer (pinned on CUDA) that
+    each call overwrites.
+    """
+
+    def __init__(self, latents: np.ndarray, decoder) -> None:
+        import torch
+
+        self.decoder = decoder
+        self.name = decoder.name
+        self.z = torch.from_numpy(np.ascontiguousarray(latents)).to(decoder.device, decoder.dtype)
+        self.count = len(self.z)
+        probe = decoder.decode(self.z[:1])
+        h, w = probe.shape[1:3]
+        pin = str(decoder.device).startswith("cuda")
+        self._host = torch.empty((h, w, 3), dtype=torch.uint8, pin_memory=pin)
+        self._np = self._host.numpy()
+        self.size = (int(w), int(h))
+
+    def frame(self, k: int, s: float) -> np.ndarray:
+        import torch
+
+        from vj.motion.slerp import slerp
+
+        a, b = self.z[k % self.count], self.z[(k + 1) % self.count]
+        s = 0.0 if not s > 0.0 else (1.0 if s > 1.0 else float(s))
+        with torch.inference_mode():
+            z = slerp(a[None], b[None], torch.tensor([s], device=a.device))
+            self._host.copy_(self.decoder.decode(z)[0])
+        return self._np

@@ -1,0 +1,95 @@
+"""GLSL programs built from the files in ``shaders/``, reloaded when they change.
+
+A program that fails to compile keeps the previous working version; the
+compiler's message is logged and kept in :attr:`ShaderLibrary.errors` (the
+HUD shows it).  Polling costs one ``stat`` per file and runs a few times a
+second, not every frame.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from vj.errors import VjError
+
+log = logging.getLogger("vj.render")
+
+SHADER_DIR = Path(__file__).resolve().parent.parent.parent / "shaders"
+#: program name -> (vertex file, fragment file)
+PROGRAMS = {
+    "post": ("fullscreen.vert", "post.frag"),
+    "present": ("fullscreen.vert", "present.frag"),
+    "hud": ("fullscreen.vert", "hud.frag"),
+}
+
+
+class ShaderError(VjError):
+    pass
+
+
+class ShaderLibrary:
+    def __init__(self, ctx, folder: str | os.PathLike | None = None) -> None:
+        self.ctx = ctx
+        self.folder = Path(folder or os.environ.get("VJ_SHADERS") or SHADER_DIR)
+        self.programs: dict = {}
+        self.errors: dict[str, str] = {}
+        self._mtimes: dict[str, float] = {}
+        self.reloads = 0
+        for name in PROGRAMS:
+            self._build(name, initial=True)
+
+    def _files(self, name: str) -> list[Path]:
+        return [self.folder / f for f in PROGRAMS[name]]
+
+    def _build(self, name: str, initial: bool = False) -> bool:
+        files = self._files(name)
+        try:
+            vert, frag = (f.read_text() for f in files)
+        except OSError as e:
+            msg = f"{e.filename}: cannot read ({e.strerror})"
+            if initial:
+                raise ShaderError(msg) from None
+            self._fail(name, msg)
+            return False
+        for f in files:
+            self._mtimes[str(f)] = f.stat().st_mtime
+        try:
+            prog = self.ctx.program(vertex_shader=vert, fragment_shader=frag)
+        except Exception as e:  # moderngl.Error carries the compiler's log
+            msg = f"{files[1].name}: {str(e).strip()}"
+            if initial:
+                raise ShaderError(f"shader {msg}") from None
+            self._fail(name, msg)
+            return False
+        old = self.programs.get(name)
+        self.programs[name] = prog
+        self.errors.pop(name, None)
+        if old is not None:
+            old.release()
+            self.reloads += 1
+            log.info("reloaded shader program %s", name)
+        return True
+
+    def _fail(self, name: str, msg: str) -> None:
+        if self.errors.get(name) != msg:
+            log.error("shader %s failed to compile; keeping the previous version:\n%s", name, msg)
+        self.errors[name] = msg
+
+    def poll(self) -> list[str]:
+        """Rebuild programs whose files changed; returns the names rebuilt successfully."""
+        changed = []
+        for name in PROGRAMS:
+            for f in self._files(name):
+                try:
+                    m = f.stat().st_mtime
+                except OSError:
+                    continue
+                if self._mtimes.get(str(f)) != m:
+                    if self._build(name):
+                        changed.append(name)
+                    break
+        return changed
+
+    def __getitem__(self, name: str):
+        return self.programs[name]

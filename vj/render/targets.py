@@ -1,0 +1,180 @@
+"""Where frames go: a headless EGL context (``vj record``, ``vj live --headless``,
+tests) or a glfw window (windowed or borderless fullscreen on a chosen monitor)."""
+from __future__ import annotations
+
+import logging
+from collections import deque
+
+from vj.errors import VjError
+
+log = logging.getLogger("vj.render")
+
+
+class RenderError(VjError):
+    pass
+
+
+def headless_context():
+    """An OpenGL 3.3+ context with no window (EGL; Mesa's llvmpipe on a CPU)."""
+    import moderngl
+
+    try:
+        return moderngl.create_context(standalone=True, backend="egl", require=330)
+    except Exception as e:
+        raise RenderError(f"no headless OpenGL (EGL) context: {e}. Install the EGL and Mesa "
+                          "libraries: apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri") from None
+
+
+class HeadlessTarget:
+    """Renders into the renderer's off-screen output; nothing is shown."""
+
+    flip = False
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        self.ctx = headless_context()
+        self.size = size
+        self.keys: deque = deque()
+        self.name = f"headless {size[0]}x{size[1]} ({self.ctx.info['GL_RENDERER']})"
+
+    def framebuffer(self, renderer):
+        return None  # the renderer's own off-screen output
+
+    def swap(self) -> None:
+        pass
+
+    def poll(self) -> None:
+        pass
+
+    def should_close(self) -> bool:
+        return False
+
+    def toggle_fullscreen(self) -> None:
+        pass
+
+    def close(self) -> None:
+        try:
+            self.ctx.release()
+        except Exception:
+            pass
+
+
+def monitors() -> list[dict]:
+    """Connected monitors: index, name, size, refresh rate (needs a display)."""
+    import glfw
+
+    if not glfw.init():
+        return []
+    out = []
+    for i, m in enumerate(glfw.get_monitors() or []):
+        mode = glfw.get_video_mode(m)
+        out.append({"index": i, "name": glfw.get_monitor_name(m).decode(errors="replace")
+                    if isinstance(glfw.get_monitor_name(m), bytes) else glfw.get_monitor_name(m),
+                    "size": (mode.size.width, mode.size.height), "refresh": mode.refresh_rate})
+    return out
+
+
+class WindowTarget:
+    """A glfw window with vsync.  ``monitor``: index or part of a name; with
+    ``fullscreen`` the window covers that monitor borderless at its own mode."""
+
+    flip = True
+
+    def __init__(self, size: tuple[int, int] = (1280, 720), *, monitor: int | str | None = None,
+                 fullscreen: bool = False, vsync: bool = True, title: str = "vj") -> None:
+        import glfw
+        import moderngl
+
+        self.glfw = glfw
+        if not glfw.init():
+            raise RenderError("cannot open a window (no display?); use --headless")
+        glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
+        glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
+        glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
+        glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
+        glfw.window_hint(glfw.AUTO_ICONIFY, False)  # stay up when focus goes to another screen
+        self.windowed_size = size
+        self.monitor_choice = monitor
+        self.window = glfw.create_window(size[0], size[1], title, None, None)
+        if not self.window:
+            raise RenderError("glfw could not create an OpenGL 3.3 window")
+        glfw.make_context_current(self.window)
+        glfw.swap_interval(1 if vsync else 0)
+        self.ctx = moderngl.create_context(require=330)
+        self.keys: deque = deque(maxlen=64)
+        glfw.set_key_callback(self.window, self._on_key)
+        glfw.set_monitor_callback(self._on_monitor)
+        self.fullscreen = False
+        if fullscreen:
+            self.set_fullscreen(True)
+        self.name = f"window ({self.ctx.info['GL_RENDERER']})"
+
+    # -- monitors -----------------------------------------------------------------------------
+    def _pick_monitor(self):
+        glfw = self.glfw
+        mons = glfw.get_monitors() or []
+        if not mons:
+            return None
+        c = self.monitor_choice
+        if c is None:
+            return glfw.get_primary_monitor()
+        if isinstance(c, int) or str(c).isdigit():
+            i = int(c)
+            return mons[i] if i < len(mons) else None
+        for m in mons:
+            name = glfw.get_monitor_name(m)
+            name = name.decode(errors="replace") if isinstance(name, bytes) else name
+            if str(c).lower() in name.lower():
+                return m
+        return None
+
+    def set_fullscreen(self, on: bool) -> None:
+        glfw = self.glfw
+        if on:
+            m = self._pick_monitor()
+            if m is None:
+                log.warning("monitor %r not found; staying windowed", self.monitor_choice)
+                return
+            mode = glfw.get_video_mode(m)
+            glfw.set_window_monitor(self.window, m, 0, 0, mode.size.width, mode.size.height,
+                                    mode.refresh_rate)
+        else:
+            glfw.set_window_monitor(self.window, None, 100, 100, *self.windowed_size, 0)
+        self.fullscreen = on
+
+    def toggle_fullscreen(self) -> None:
+        self.set_fullscreen(not self.fullscreen)
+
+    def _on_monitor(self, monitor, event) -> None:
+        # A projector unplugged mid-show: fall back to a window instead of dying.
+        if event == self.glfw.DISCONNECTED and self.fullscreen:
+            current = self.glfw.get_window_monitor(self.window)
+            if not current or current == monitor:
+                log.warning("the monitor was disconnected; continuing in a window")
+                self.set_fullscreen(False)
+
+    def _on_key(self, window, key, scancode, action, mods) -> None:
+        if action == self.glfw.PRESS:
+            self.keys.append(key)
+
+    # -- loop -----------------------------------------------------------------------------------
+    @property
+    def size(self) -> tuple[int, int]:
+        return tuple(self.glfw.get_framebuffer_size(self.window))
+
+    def framebuffer(self, renderer):
+        return self.ctx.screen
+
+    def swap(self) -> None:
+        self.glfw.swap_buffers(self.window)
+
+    def poll(self) -> None:
+        self.glfw.poll_events()
+
+    def should_close(self) -> bool:
+        return bool(self.glfw.window_should_close(self.window))
+
+    def close(self) -> None:
+        try:
+            self.glfw.destroy_window(self.window)
+        finally:
+            self.glfw.terminate()
