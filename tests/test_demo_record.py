@@ -112,3 +112,34 @@ def test_record_bad_input(tmp_path, drum_song, art_bank, case):
     one_line_error(run_vj("record", song, "--bank", bank, "-o", out, "--quiet", *extra))
     assert not out.exists()
     assert not [p for p in tmp_path.glob(".x.*")]  # no temporary left behind
+
+
+def test_record_with_fx_flashes_on_the_beat(tmp_path, drum_song, art_bank):
+    plain, fx = tmp_path / "plain.mp4", tmp_path / "fx.mp4"
+    for out, extra in ((plain, []), (fx, ["--fx", "techno"])):
+        res = run_vj("record", drum_song, "--bank", art_bank, "-o", out, "--start", 4,
+                     "--duration", 4, "--quiet", *extra)
+        assert res.returncode == 0, res.stderr
+    a, b = _frames(plain).astype(float), _frames(fx).astype(float)
+    lift = (b - a).mean(axis=(1, 2, 3))  # brightness added by the effects, per frame
+    t = np.arange(len(lift)) / 30
+    on_beat = np.min(np.abs(t[:, None] - np.arange(0, 4, 0.5)[None, :]), axis=1) <= 0.05
+    assert lift[on_beat].mean() > lift[~on_beat].mean() + 10
+
+
+def test_record_a_model_bank_through_its_decoder(tmp_path, drum_song, kandinsky, art):
+    from vj.bank import save_bank
+    from vj.generate.kandinsky import PrepareSettings, make_bank
+
+    bank, thumbs = make_bank(kandinsky, [art], "style", PrepareSettings(
+        size=64, keyframes=3, steps=2, prior_steps=2), genre="pop", mood=None,
+        style_source="test", progress=False)
+    path = save_bank(bank, tmp_path / "model-bank", thumbs=thumbs)
+    out = tmp_path / "m.mp4"
+    res = run_vj("record", drum_song, "--bank", path, "-o", out, "--duration", 3, "--quiet",
+                 "--size", 128)
+    assert res.returncode == 0, res.stderr
+    info = read_video_info(out)
+    assert (info["width"], info["height"], info["frames"]) == (128, 128, 90)
+    f = _frames(out)
+    assert f.std() > 5  # a decoded picture, not a flat colour

@@ -81,7 +81,8 @@ def cmd_record(args) -> int:
 
     res = record(args.song, args.bank, args.output, fps=args.fps, size=args.size,
                  interp=args.interp, segment=args.segment, start=args.start,
-                 duration=args.duration, progress=not args.quiet)
+                 duration=args.duration, fx=args.fx, decoder=args.decoder, device=args.device,
+                 progress=not args.quiet)
     print(f"wrote {res.path} ({res.frames} frames, {res.width}x{res.height}, {res.fps} fps, "
           f"{res.duration:.2f} s)")
     return 0
@@ -353,6 +354,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "sections (detected)")
     p.add_argument("--start", type=_nonneg_float, default=0.0, help="start time in the song (s)")
     p.add_argument("--duration", type=_positive_float, default=None, help="length to render (s)")
+    p.add_argument("--fx", default="none",
+                   help="genre preset whose effects to apply (flash, trail, hue, strobe); "
+                   "default none")
+    p.add_argument("--decoder", default="auto", help="auto, torch or image (model banks)")
+    p.add_argument("--device", default="auto", help="torch device for model banks")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_record)
 

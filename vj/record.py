@@ -1,9 +1,9 @@
 """Offline render of a song to a video file (``vj record``, and the demo).
 
 The same driver as the show runs on a fixed time step of 1/fps with no wall
-clock, so the same inputs always give the same frames.  This first version
-draws image-mode banks in pixel space; the GL shader path and model decoders
-plug in at :func:`render_frames`.
+clock, so the same inputs always give the same frames.  Frames go through the
+same decoder and shaders as the live show, on the headless EGL target, and
+stream to the encoder (on its own thread), so memory stays flat.
 """
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ import numpy as np
 from vj.audio.energy import EnergyParams, StreamingEnergy, energy_reference
 from vj.audio.sources import FileSource
 from vj.bank import Bank, load_bank
-from vj.decode.image import ImageDecoder
-from vj.errors import BankError, ParameterError
+from vj.errors import ParameterError
 from vj.motion.drivers import (OnlineDriver, SEGMENT_SECONDS, energy_positions, fixed_segments,
                                linear_positions)
 from vj.video import VideoWriter, check_output
@@ -101,42 +100,70 @@ def positions(source: FileSource, times: np.ndarray, *, interp: str = "energy",
     return k, s
 
 
-def resize_bank_images(bank: Bank, size: int | None) -> np.ndarray:
-    from PIL import Image
-
-    frames = bank.frames
-    if size is None or (frames.shape[1], frames.shape[2]) == (size, size):
-        return frames
-    return np.stack([np.asarray(Image.fromarray(f).resize((size, size),
-                                                          Image.Resampling.LANCZOS))
-                     for f in frames])
+def onset_per_frame(curve, times: np.ndarray, fps: int) -> np.ndarray:
+    """The strongest onset inside each frame's interval, so no hit falls between frames."""
+    idx = np.searchsorted(curve.times, times, side="right")
+    lo = np.searchsorted(curve.times, times - 1.0 / fps, side="right")
+    out = np.zeros(len(times), np.float32)
+    for i, (a, b) in enumerate(zip(lo, idx)):
+        if b > a:
+            out[i] = float(curve.onset[a:b].max())
+    return out
 
 
 def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | None = None,
            interp: str = "energy", segment: str | float = SEGMENT_SECONDS, start: float = 0.0,
-           duration: float | None = None, progress: bool = True) -> RecordResult:
-    """Render ``song`` through ``bank`` to ``out`` (H.264 + AAC)."""
+           duration: float | None = None, fx: str | None = None, decoder: str = "auto",
+           device: str = "auto", progress: bool = True) -> RecordResult:
+    """Render ``song`` through ``bank`` to ``out`` (H.264 + AAC) with the show's shaders
+    on the headless target, on a fixed time step of 1/fps."""
+    from vj.decode import open_frames
+    from vj.render.fx import FxSettings, Uniforms, compute
+    from vj.render.renderer import Renderer
+    from vj.render.targets import HeadlessTarget
+
     if not 1 <= fps <= 240:
         raise ParameterError(f"fps={fps!r}: must be between 1 and 240")
+    if size is not None and not 16 <= size <= 4096:
+        raise ParameterError(f"size={size!r}: must be between 16 and 4096")
     check_output(out)
     bank = bank if isinstance(bank, Bank) else load_bank(bank)
-    if bank.mode != "image":
-        raise BankError(f"{bank.path}: model banks need a model decoder; this build records "
-                        "image banks (vj prepare --images)")
+    fx_settings, intensity = FxSettings(), 0.5
+    if fx and fx.lower() != "none":
+        from vj.presets import get_preset
+
+        preset = get_preset(fx)
+        fx_settings, intensity = FxSettings.from_dict(preset.fx), preset.motion.intensity
     source = FileSource(song, start=start, duration=duration)
     times = frame_times(source.duration, fps)
     if len(times) == 0:
         raise ParameterError(f"{song}: shorter than one video frame at {fps} fps")
     ks, ss = positions(source, times, interp=interp, segment=segment)
-    decoder = ImageDecoder(resize_bank_images(bank, size))
-    w, h = decoder.size
-    bar = _progress(len(times), progress)
-    with VideoWriter(out, w, h, fps, song=song, start=start, duration=source.duration) as vw:
-        for k, s in zip(ks, ss):
-            vw.write(decoder.frame(int(k), float(s)))
-            bar.update(1)
-    bar.close()
-    return RecordResult(Path(out), len(times), fps, len(times) / fps, w, h)
+    curve = energy_reference(source.samples, EnergyParams())
+    energy = curve.at(times).energy
+    onset = onset_per_frame(curve, times, fps)
+    frames = open_frames(bank, decoder, device)
+    w, h = frames.size
+    out_size = (size, size) if size else (w, h)
+    target = HeadlessTarget(out_size)
+    try:
+        renderer = Renderer(target.ctx, (w, h), out_size)
+        u = Uniforms()
+        bar = _progress(len(times), progress)
+        with VideoWriter(out, *out_size, fps, song=song, start=start,
+                         duration=source.duration) as vw:
+            for i, (k, s) in enumerate(zip(ks, ss)):
+                renderer.upload(frames.frame(int(k), float(s)))
+                compute(u, fx_settings, time=float(times[i]), onset=float(onset[i]),
+                        energy=float(energy[i]), intensity=intensity, master=1.0,
+                        blackout=False, crossfade=0.0)
+                renderer.frame(u)
+                vw.write(renderer.read())
+                bar.update(1)
+        bar.close()
+    finally:
+        target.close()
+    return RecordResult(Path(out), len(times), fps, len(times) / fps, *out_size)
 
 
 def _progress(total: int, enabled: bool):

@@ -121,7 +121,8 @@ class Renderer:
         _set(pres, "u_strobe", u.strobe)
         _set(pres, "u_master", u.master)
         _set(pres, "u_blackout", u.blackout)
-        _set(pres, "u_bicubic", 1 if self.bicubic else 0)
+        # bicubic only when scaling: at 1:1 a plain fetch is exact and cheaper
+        _set(pres, "u_bicubic", 1 if self.bicubic and tuple(size) != self.frame_size else 0)
         self._vao("present").render(mode=self._strip())
         # 3. the HUD on top
         if self._hud_size[0] and self.hud_tex is not None:
