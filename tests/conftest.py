@@ -6,6 +6,15 @@ import numpy as np
 import pytest
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Exported ONNX models and engines go to a temporary cache, not ~/.cache/vj."""
+    import os
+
+    os.environ["VJ_CACHE"] = str(tmp_path_factory.mktemp("vj-cache"))
+    yield
+
+
 def run_vj(*args, timeout=300, cwd=None):
     """Run the real `vj` command line in a subprocess."""
     return subprocess.run([sys.executable, "-m", "vj", *map(str, args)], capture_output=True,

@@ -187,6 +187,23 @@ def cmd_bench(args) -> int:
         for r in rows:
             print(f"  {r['size']}x{r['size']} (latent {r['latent']}): {r['seconds']:.2f} s "
                   f"(prior {r['prior_seconds']:.2f} s)")
+    if args.what == "decode":
+        import json
+
+        from vj.bench import bench_decode, format_decode
+
+        backends = (["torch", "compile", "tensorrt", "onnx"] if args.backend in (None, ["all"])
+                    else args.backend)
+        rows = bench_decode(sizes=args.size or [512, 768], backends=backends,
+                            batches=args.batch or [1], frames=args.frames, device=args.device,
+                            tiny=args.tiny)
+        arch = "tiny test architecture" if args.tiny else (
+            "the real Kandinsky 2.2 MoVQ architecture with random weights (no weights needed)")
+        print(f"decode benchmark: {arch}; {rows[0]['device']}, {rows[0]['dtype']}; "
+              f"{rows[0]['flops_per_frame'] / 1e12:.2f} TFLOP per frame at {rows[0]['size']}")
+        print(format_decode(rows))
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=2, default=str))
     if args.what == "record":
         from vj.bench import bench_record
 
@@ -357,7 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fx", default="none",
                    help="genre preset whose effects to apply (flash, trail, hue, strobe); "
                    "default none")
-    p.add_argument("--decoder", default="auto", help="auto, torch or image (model banks)")
+    p.add_argument("--decoder", default="auto",
+                   help="auto, torch, compile, tensorrt, onnx or image (model banks)")
     p.add_argument("--device", default="auto", help="torch device for model banks")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_record)
@@ -416,17 +434,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure speed (prints numbers)",
                        description="Benchmarks. audio: the streaming energy engine on one core. "
                        "keyframe: one Kandinsky keyframe, real architecture, random weights. "
-                       "record: vj record of a synthetic song (--seconds) in image mode.")
-    p.add_argument("what", choices=["audio", "keyframe", "record"], help="what to measure")
+                       "record: vj record of a synthetic song (--seconds) in image mode. "
+                       "decode: the MoVQ decoder backends (docs/benchmarks.md).")
+    p.add_argument("what", choices=["audio", "keyframe", "record", "decode"],
+                   help="what to measure")
+    p.add_argument("--backend", nargs="+", help="decode: backends (default all)")
+    p.add_argument("--batch", type=int, nargs="+", help="decode: batch sizes (default 1)")
+    p.add_argument("--frames", type=int, default=200, help="decode: timed frames (default 200)")
+    p.add_argument("--json", metavar="FILE", help="decode: also write the rows as JSON")
     p.add_argument("--size", type=int, nargs="+",
-                   help="keyframe: sizes (default 512 768); record: frame size (512)")
-    p.add_argument("--device", default="auto", help="keyframe: auto, cpu or cuda")
+                   help="keyframe, decode: sizes (default 512 768); record: frame size (512)")
+    p.add_argument("--device", default="auto", help="keyframe, decode: auto, cpu or cuda")
     p.add_argument("--steps", type=int, default=50, help="keyframe: decoder steps (default 50)")
     p.add_argument("--prior-steps", type=int, default=25,
                    help="keyframe: prior steps (default 25)")
     p.add_argument("--repeats", type=int, default=2, help="keyframe: timed runs per size")
     p.add_argument("--tiny", action="store_true",
-                   help="keyframe: tiny architecture (a quick check of the benchmark itself)")
+                   help="keyframe, decode: tiny architecture (a quick check of the benchmark)")
     p.add_argument("--seconds", type=_positive_float, default=60.0,
                    help="seconds of synthetic audio (default 60)")
     _energy_options(p)
@@ -477,7 +501,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=_positive_float, help="stop after S seconds with a summary")
     p.add_argument("--preset", help="starting genre preset (default: the bank's genre)")
     p.add_argument("--presets", action="append", metavar="DIR", help="extra preset folder")
-    p.add_argument("--decoder", default="auto", help="auto, torch or image (default auto)")
+    p.add_argument("--decoder", default="auto",
+                   help="auto, torch, compile, tensorrt, onnx or image (default auto)")
     p.add_argument("--device", default="auto", help="torch device for model banks")
     p.add_argument("--osc-port", type=int, default=7000, help="OSC UDP port (default 7000)")
     p.add_argument("--osc-host", default="0.0.0.0", help="OSC bind address (default all)")

@@ -1,7 +1,11 @@
-"""Decoders behind one interface: a frame source gives ``frame(k, s)`` -> uint8 RGB.
+"""Decoders behind one interface (DESIGN.md section 2).
 
-``image`` banks interpolate pictures; ``latent`` banks slerp latents and decode
-them with the bank's MoVQ (``torch`` backend; faster GPU backends plug in here).
+A *decoder* turns latents ``[B, 4, h, w]`` into uint8 frames ``[B, H, W, 3]``
+on its device: ``torch`` (eager), ``compile`` (torch.compile + CUDA graph),
+``tensorrt`` (cached fp16 engine), ``onnx`` (onnxruntime).  A *frame source*
+gives ``frame(k, s)`` for the show and ``vj record``: :class:`LatentFrames`
+(slerp + decoder) for model banks, :class:`ImageDecoder` for image banks.
+``auto`` takes the fastest backend that works here and says which.
 """
 from __future__ import annotations
 
@@ -12,11 +16,55 @@ from vj.errors import VjError
 
 log = logging.getLogger("vj.decode")
 
-BACKENDS = ("auto", "image", "torch")
+BACKENDS = ("auto", "torch", "compile", "tensorrt", "onnx", "image")
+#: Fastest first; ``auto`` tries them in this order.  CPU: onnxruntime ran the tiny
+#: MoVQ 1.7-1.9x faster than eager torch (docs/benchmarks.md); CUDA: the order of the
+#: issue's H100 measurements (TensorRT not measurable here, compile 3.7x over eager).
+AUTO_ORDER = {"cuda": ("tensorrt", "compile", "torch"), "cpu": ("onnx", "torch")}
 
 
-def open_frames(bank: Bank, decoder: str = "auto", device: str = "auto"):
-    """A frame source for ``bank`` and the name of the decoder it uses."""
+def make_decoder(name: str, movq, device: str, dtype, shape: tuple[int, int, int, int]):
+    """One backend, built for latents of ``shape``; raises if it cannot run here."""
+    if name == "torch":
+        from vj.decode.torch_backend import TorchDecoder
+
+        return TorchDecoder(movq, device, dtype)
+    if name == "compile":
+        from vj.decode.compile_backend import CompiledDecoder
+
+        return CompiledDecoder(movq, device, dtype, shape)
+    if name == "tensorrt":
+        from vj.decode.tensorrt_backend import TensorRTDecoder
+
+        return TensorRTDecoder(movq, device, dtype, shape)
+    if name == "onnx":
+        from vj.decode.onnx_backend import OnnxDecoder
+
+        return OnnxDecoder(movq, device, dtype, shape)
+    raise VjError(f"--decoder {name}: available decoders are {', '.join(BACKENDS)}")
+
+
+def best_decoder(choice: str, movq, device: str, dtype, shape):
+    """``choice`` or, for ``auto``, the first backend of AUTO_ORDER that works; every
+    backend that fails is reported with its reason and the next one is tried."""
+    kind = "cuda" if str(device).startswith("cuda") else "cpu"
+    order = AUTO_ORDER[kind] if choice == "auto" else (choice, *[
+        b for b in AUTO_ORDER[kind] if b != choice])
+    errors = []
+    for name in order:
+        try:
+            dec = make_decoder(name, movq, device, dtype, shape)
+            if errors:
+                log.warning("decoder %s used instead (%s)", name, "; ".join(errors))
+            log.info("decoder: %s on %s", name, device)
+            return dec
+        except Exception as e:
+            errors.append(f"{name}: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
+    raise VjError("no decoder works here: " + "; ".join(errors))
+
+
+def open_frames(bank: Bank, decoder: str = "auto", device: str = "auto", batch: int = 1):
+    """A frame source for ``bank`` (``.name`` says which decoder it uses)."""
     if decoder not in BACKENDS:
         raise VjError(f"--decoder {decoder}: available decoders are {', '.join(BACKENDS)}")
     if bank.mode == "image":
@@ -25,14 +73,13 @@ def open_frames(bank: Bank, decoder: str = "auto", device: str = "auto"):
         return ImageDecoder(bank.frames)
     if decoder == "image":
         return thumbnails(bank)
-    from vj.decode.torch_backend import LatentFrames, TorchDecoder, load_movq
+    from vj.decode.torch_backend import LatentFrames, load_movq
     from vj.generate.kandinsky import pick_device
 
     dev, dtype = pick_device(device)
     movq = load_movq(bank.manifest, dev, dtype)
-    src = LatentFrames(bank.frames, TorchDecoder(movq, dev, dtype))
-    log.info("decoder: torch on %s (%s)", dev, str(dtype).replace("torch.", ""))
-    return src
+    shape = (batch, *bank.frames.shape[1:])
+    return LatentFrames(bank.frames, best_decoder(decoder, movq, dev, dtype, shape))
 
 
 def thumbnails(bank: Bank):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vj.decode.base import movq_module
 from vj.errors import BankError
 
 
@@ -33,34 +34,29 @@ def load_movq(bank_manifest: dict, device: str, dtype):
     return movq.to(device).eval()
 
 
-def to_uint8_hwc(x):
-    """[-1, 1] NCHW float -> uint8 NHWC, on the same device."""
-    import torch
-
-    return (x.float().clamp(-1.0, 1.0) * 127.5 + 127.5).round().to(torch.uint8).permute(0, 2, 3, 1)
-
-
 class TorchDecoder:
+    """Eager PyTorch; also the reference the other backends are checked against."""
+
     name = "torch"
 
     def __init__(self, movq, device: str, dtype) -> None:
-        self.movq, self.device, self.dtype = movq, device, dtype
+        self.device, self.dtype = device, dtype
+        self.module = movq_module(movq.to(device, dtype))
 
     def decode(self, z):
         """Latents [B, 4, h, w] -> uint8 frames [B, H, W, 3] on the device."""
         import torch
 
         with torch.inference_mode():
-            x = self.movq.decode(z.to(self.device, self.dtype), force_not_quantize=True).sample
-            return to_uint8_hwc(x)
+            return self.module(z.to(self.device, self.dtype))
 
 
 class LatentFrames:
     """Frames of a latent bank: ``frame(k, s)`` = decode(slerp(z_k, z_k+1, s)).
 
-    The latents live on the decoder's device; slerp runs there too.  The
-    result is copied into one preallocated host buffer (pinned on CUDA) that
-    each call overwrites.
+    The latents live on the decoder's device; slerp runs there too, in the same
+    stream.  The result is copied into one preallocated host buffer (pinned on
+    CUDA) that each call overwrites.
     """
 
     def __init__(self, latents: np.ndarray, decoder) -> None:
@@ -75,16 +71,32 @@ class LatentFrames:
         pin = str(decoder.device).startswith("cuda")
         self._host = torch.empty((h, w, 3), dtype=torch.uint8, pin_memory=pin)
         self._np = self._host.numpy()
+        self._s = torch.zeros(1, device=decoder.device)
         self.size = (int(w), int(h))
+
+    def latent(self, k: int, s: float):
+        from vj.motion.slerp import slerp
+
+        a, b = self.z[k % self.count], self.z[(k + 1) % self.count]
+        self._s.fill_(0.0 if not s > 0.0 else (1.0 if s > 1.0 else float(s)))
+        return slerp(a[None], b[None], self._s)
 
     def frame(self, k: int, s: float) -> np.ndarray:
         import torch
 
+        with torch.inference_mode():
+            self._host.copy_(self.decoder.decode(self.latent(k, s))[0])
+        return self._np
+
+    def batch(self, ks, ss):
+        """Decode several positions at once (``vj record``); uint8 [N, H, W, 3] on the host."""
+        import torch
+
         from vj.motion.slerp import slerp
 
-        a, b = self.z[k % self.count], self.z[(k + 1) % self.count]
-        s = 0.0 if not s > 0.0 else (1.0 if s > 1.0 else float(s))
         with torch.inference_mode():
-            z = slerp(a[None], b[None], torch.tensor([s], device=a.device))
-            self._host.copy_(self.decoder.decode(z)[0])
-        return self._np
+            k = torch.as_tensor(np.asarray(ks) % self.count, device=self.z.device)
+            k1 = (k + 1) % self.count
+            s = torch.as_tensor(np.clip(ss, 0.0, 1.0), device=self.z.device)
+            z = slerp(self.z[k], self.z[k1], s.to(self.z.dtype))
+            return self.decoder.decode(z).cpu().numpy()

@@ -1,0 +1,113 @@
+"""Decoder backends on the CPU with the tiny MoVQ (the GPU ones are checked by
+`vj bench decode`, which prints PSNR against fp32 eager, on a GPU machine)."""
+import numpy as np
+import pytest
+import torch
+
+from tests.conftest import run_vj
+from vj.decode import best_decoder, make_decoder
+from vj.decode.base import movq_module, psnr
+from vj.decode.image import ImageDecoder
+from vj.decode.tensorrt_backend import BackendUnavailable, engine_key, engine_path
+
+
+@pytest.fixture(scope="module")
+def movq():
+    from vj.generate.tiny import tiny_decoder_pipeline
+
+    return tiny_decoder_pipeline().movq.eval()
+
+
+@pytest.fixture(scope="module")
+def reference(movq):
+    ref = movq_module(movq)
+    z = torch.randn((1, 4, 32, 32), generator=torch.Generator().manual_seed(3))
+    with torch.inference_mode():
+        return z, ref(z).numpy()
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx", "compile"])
+def test_backend_agrees_with_fp32_eager(backend, movq, reference):
+    z, ref = reference
+    dec = make_decoder(backend, movq, "cpu", torch.float32, tuple(z.shape))
+    out = dec.decode(z).cpu().numpy()
+    assert out.dtype == np.uint8 and out.shape == (1, 64, 64, 3)
+    assert psnr(out, ref) >= 40.0
+
+
+def test_backends_agree_on_real_bank_latents(kandinsky, art, movq):
+    from vj.generate.kandinsky import PrepareSettings, make_bank
+
+    bank, _ = make_bank(kandinsky, [art], "style", PrepareSettings(size=64, keyframes=2, steps=2,
+                        prior_steps=2), genre=None, mood=None, style_source="t", progress=False)
+    bank_movq = kandinsky.decoder.movq.float().eval()
+    z = torch.from_numpy(bank.frames[:1])
+    with torch.inference_mode():
+        ref = movq_module(bank_movq)(z).numpy()
+    for backend in ("torch", "onnx"):
+        out = make_decoder(backend, bank_movq, "cpu", torch.float32, tuple(z.shape)).decode(z)
+        assert psnr(out.cpu().numpy(), ref) >= 40.0, backend
+
+
+def test_onnx_export_is_valid_and_cached(movq, tmp_path):
+    import onnx
+
+    from vj.decode.onnx_backend import export_onnx
+
+    p = export_onnx(movq, (1, 4, 16, 16))
+    onnx.checker.check_model(str(p))
+    m = onnx.load(str(p))
+    assert [i.name for i in m.graph.input] == ["latents"]
+    assert [o.name for o in m.graph.output] == ["frames"]
+    mtime = p.stat().st_mtime
+    assert export_onnx(movq, (1, 4, 16, 16)) == p and p.stat().st_mtime == mtime  # reused
+
+
+def test_image_decoder_endpoints_and_midpoint():
+    rng = np.random.default_rng(0)
+    imgs = rng.integers(0, 256, (3, 8, 8, 3), dtype=np.uint8)
+    d = ImageDecoder(imgs)
+    assert np.array_equal(d.frame(0, 0.0), imgs[0])
+    assert np.array_equal(d.frame(0, 1.0), imgs[1])
+    assert np.array_equal(d.frame(2, 1.0), imgs[0])  # wraps around
+    mid = (imgs[1].astype(np.float32) + imgs[2]) / 2
+    assert np.abs(d.frame(1, 0.5).astype(int) - mid).max() <= 0.5 + 1e-6
+    assert psnr(d.frame(1, 0.25), np.round(0.75 * imgs[1] + 0.25 * imgs[2])) >= 40.0
+
+
+def test_engine_cache_keys():
+    base = ("NVIDIA H100 80GB HBM3", "10.7.0", "abc123", (1, 4, 64, 64), "fp16")
+    k = engine_key(*base)
+    assert k == engine_key(*base)
+    for i, other in enumerate(["NVIDIA A100", "10.8.0", "abc124", (1, 4, 96, 96), "fp32"]):
+        changed = list(base)
+        changed[i] = other
+        assert engine_key(*changed) != k
+    assert engine_path(k).name == f"movq-{k}.plan"
+
+
+def test_tensorrt_missing_falls_back_with_a_message(movq, reference, caplog):
+    z, ref = reference
+    with pytest.raises(BackendUnavailable) as e:
+        make_decoder("tensorrt", movq, "cpu", torch.float32, tuple(z.shape))
+    assert "TensorRT" in str(e.value)
+    dec = best_decoder("tensorrt", movq, "cpu", torch.float32, tuple(z.shape))
+    assert dec.name in ("onnx", "torch")
+    assert any("instead" in r.message and "tensorrt" in r.message for r in caplog.records)
+    assert psnr(dec.decode(z).cpu().numpy(), ref) >= 40.0
+
+
+def test_auto_picks_onnx_on_the_cpu(movq, reference):
+    z, _ = reference
+    assert best_decoder("auto", movq, "cpu", torch.float32, tuple(z.shape)).name == "onnx"
+
+
+def test_bench_decode_prints_the_table():
+    res = run_vj("bench", "decode", "--tiny", "--size", 64, "--frames", 10, "--backend", "torch",
+                 "onnx", "tensorrt", "--device", "cpu")
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    torch_row = next(line for line in lines if line.startswith("torch"))
+    onnx_row = next(line for line in lines if line.startswith("onnx"))
+    assert "1.00x" in torch_row and float(onnx_row.split()[3]) > 0
+    assert "not run: TensorRT is not installed" in res.stdout

@@ -1,0 +1,61 @@
+"""The ``compile`` decoder: torch.compile with static shapes, and on CUDA one CUDA
+graph replayed per frame over preallocated input and output buffers."""
+from __future__ import annotations
+
+import logging
+
+from vj.decode.base import movq_module
+
+log = logging.getLogger("vj.decode")
+
+
+class CompiledDecoder:
+    name = "compile"
+
+    def __init__(self, movq, device: str, dtype, shape: tuple[int, int, int, int], *,
+                 mode: str = "max-autotune-no-cudagraphs", channels_last: bool = False,
+                 cuda_graph: bool = True) -> None:
+        import torch
+
+        self.device, self.dtype, self.shape = device, dtype, tuple(shape)
+        cuda = str(device).startswith("cuda")
+        if cuda:
+            torch.backends.cudnn.benchmark = True  # pick the fastest conv algorithms once
+        module = movq_module(movq.to(device, dtype))
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        module = module.to(memory_format=fmt)
+        self.fn = torch.compile(module, mode=mode if cuda else None, dynamic=False,
+                                fullgraph=False)
+        self.static_in = torch.zeros(self.shape, device=device, dtype=dtype).to(memory_format=fmt)
+        self.graph = None
+        with torch.inference_mode():
+            if cuda:
+                side = torch.cuda.Stream()
+                side.wait_stream(torch.cuda.current_stream())
+                with torch.cuda.stream(side):
+                    for _ in range(3):  # compile and autotune outside the capture
+                        self.static_out = self.fn(self.static_in)
+                torch.cuda.current_stream().wait_stream(side)
+                if cuda_graph:
+                    self.graph = torch.cuda.CUDAGraph()
+                    with torch.cuda.graph(self.graph):
+                        self.static_out = self.fn(self.static_in)
+            else:
+                self.static_out = self.fn(self.static_in)
+        log.info("compiled MoVQ decoder for %s on %s (%s)%s", self.shape, device,
+                 str(dtype).replace("torch.", ""), " with a CUDA graph" if self.graph else "")
+
+    def decode(self, z):
+        """Latents of the compiled shape -> uint8 frames (the same output buffer each call
+        with a CUDA graph: copy it before the next call if you keep it)."""
+        import torch
+
+        if tuple(z.shape) != self.shape:
+            raise ValueError(f"compile decoder: built for latents {self.shape}, got "
+                             f"{tuple(z.shape)}")
+        with torch.inference_mode():
+            self.static_in.copy_(z)
+            if self.graph is not None:
+                self.graph.replay()
+                return self.static_out
+            return self.fn(self.static_in)
