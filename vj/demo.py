@@ -43,4 +43,4 @@ def run_demo(out_dir: str | Path, *, duration: float = 30.0, size: int = 512, fp
     bank = image_bank(arts, size=size, genre="electronic", name="demo")
     save_bank(bank, out / "demo-bank", force=True)
     return record(str(song), bank, str(out / "vj-demo.mp4"), fps=fps, size=size,
-                  interp="energy", segment=segment, progress=progress)
+                  interp="energy", segment=segment, fx="electronic", progress=progress)

@@ -353,9 +353,11 @@ class Show:
             driver.cut()
 
     def _keys(self, target, now: float) -> list[Command]:
+        out = []
+        if not target.keys:
+            return out
         import glfw
 
-        out = []
         while target.keys:
             key = target.keys.popleft()
             if key == glfw.KEY_SPACE:
@@ -435,6 +437,8 @@ class Show:
         motion = preset.motion
         driver = OnlineDriver(segment=motion.segment, speed=motion.speed)
         uniforms = Uniforms()
+        fx = FxSettings.from_dict(preset.fx)
+        fx_version = self.state.changed_fx
         hud = Hud()
         self._quit = False
         look_version = self.state.changed_look
@@ -525,7 +529,9 @@ class Show:
             decode_ms = (time.perf_counter() - td) * 1000
             # 4. draw
             renderer.upload(img)
-            fx = FxSettings.from_dict({**preset.fx, **self.state.fx})
+            if self.state.changed_fx != fx_version:  # rebuilt on change, not every frame
+                fx_version = self.state.changed_fx
+                fx = FxSettings.from_dict({**preset.fx, **self.state.fx})
             compute(uniforms, fx, time=now - t0, onset=pub.onset_hold if stale <= 0.25 else 0.0,
                     energy=e, intensity=self.state.intensity, master=self.state.master,
                     blackout=self.state.blackout,

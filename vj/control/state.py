@@ -46,6 +46,7 @@ class ShowState:
     cuts: int = 0               # cut requests not yet taken by the driver
     taps: list = field(default_factory=list)
     changed_look: int = 0       # bumps when preset or bank change (start a crossfade)
+    changed_fx: int = 0         # bumps when the effect amounts may have changed
 
     def snapshot(self) -> dict:
         return {"preset": self.preset, "bank": self.bank, "intensity": self.intensity,
@@ -62,6 +63,7 @@ def apply(state: ShowState, cmd: Command, now: float = 0.0) -> bool:
         if v != state.preset:
             state.preset, state.fx = v, {}
             state.changed_look += 1
+            state.changed_fx += 1
     elif a in ("preset_next", "preset_prev"):
         if not state.presets:
             return False
@@ -70,6 +72,7 @@ def apply(state: ShowState, cmd: Command, now: float = 0.0) -> bool:
         state.preset = state.presets[(i + step) % len(state.presets)]
         state.fx = {}
         state.changed_look += 1
+        state.changed_fx += 1
     elif a == "bank":
         if v not in state.banks:
             return False
@@ -91,6 +94,7 @@ def apply(state: ShowState, cmd: Command, now: float = 0.0) -> bool:
         if name not in FX_NAMES:
             return False
         state.fx[name] = float(amount)
+        state.changed_fx += 1
     elif a == "bpm":
         state.bpm = float(v)
     elif a == "tap":
