@@ -30,6 +30,8 @@ $(STAMP): pyproject.toml Makefile tools/install-system-deps.sh
 		$(BIN)/python -m pip install torch==2.13.0; \
 	fi
 	$(BIN)/python -m pip install -e '.[test]'
+	# musicnn's trained weights (read without TensorFlow; --no-deps keeps TensorFlow out)
+	$(BIN)/python -m pip install --no-deps musicnn==0.1.0
 	touch $(STAMP)
 
 bench: $(STAMP)

@@ -36,8 +36,10 @@ def test_analyze_prints_segments_and_writes_the_figure(tmp_path, drum_song):
     png = tmp_path / "fig.png"
     res = run_vj("analyze", drum_song, "--plot", png)
     assert res.returncode == 0, res.stderr
-    rows = [line for line in res.stdout.splitlines() if " s  " in line and "-" in line]
+    energy_table = res.stdout.split("\n\n")[0]
+    rows = [line for line in energy_table.splitlines() if " s  " in line and "-" in line]
     assert len(rows) == 2  # 20 s in segments of 10 s
+    assert "genre" in res.stdout and "mood" in res.stdout and "tempo" in res.stdout
     onset_counts = [int(r.split()[-1]) for r in rows]
     # 120 BPM drums with eighth hats from 4 s on: many onsets in each segment
     assert all(c >= 8 for c in onset_counts), res.stdout

@@ -263,3 +263,24 @@ def format_decode(rows: list[dict]) -> str:
         out.append(f"{r['backend']:9s} {r['size']:5d} {r['batch']:5d} {r['ms_median']:9.2f} "
                    f"{r['ms_p99']:7.2f} {r['fps']:7.1f} {r['speedup']:6.2f}x {math_} {ps_s}")
     return "\n".join(out)
+
+
+def bench_tagger(*, model: str = "MTT_musicnn", runs: int = 50) -> dict:
+    """Tag one 3-second window (log-mel + network) on one core."""
+    from vj.audio.synth import drum_and_chords
+    from vj.understand.musicnn import SR, Tagger, log_mel, windows
+
+    y = drum_and_chords(sr=SR, duration=3.2)[: 3 * SR]
+    out = {}
+    for backend in ("onnx", "torch"):
+        t = Tagger(model, backend=backend, threads=1)
+        for _ in range(5):
+            t.tag_mel(windows(log_mel(y))[:1])
+        costs = []
+        for _ in range(runs):
+            s = time.perf_counter()
+            t.tag_mel(windows(log_mel(y))[:1])
+            costs.append(time.perf_counter() - s)
+        out[backend] = float(np.median(costs) * 1000)
+        out[backend + "_p99"] = float(np.percentile(costs, 99) * 1000)
+    return out

@@ -67,9 +67,31 @@ def cmd_analyze(args) -> int:
     params = _params(args)
     y = load(args.song, sr=params.sr)
     curve, bounds, onsets, rows = analyze(y, params=params, segment=args.segment)
-    print(f"{args.song}: {len(y) / params.sr:.2f} s, {len(onsets)} onsets, "
-          f"{len(rows)} segments of {args.segment:g} s")
-    print(format_table(rows))
+    music = None
+    if not args.no_tags:
+        from vj.audio.rhythm import sections
+        from vj.understand.segments import understand
+
+        music = understand(y, bounds, sr=params.sr, section_bounds=sections(y, params.sr))
+    if args.json:
+        import json
+
+        out = {"song": str(args.song), "duration": len(y) / params.sr, "onsets": len(onsets),
+               "segments": [{**r.__dict__, **(music[i].as_dict() if music else {})}
+                            for i, r in enumerate(rows)]}
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"{args.song}: {len(y) / params.sr:.2f} s, {len(onsets)} onsets, "
+              f"{len(rows)} segments of {args.segment:g} s")
+        print(format_table(rows))
+        if music:
+            print()
+            print(f"{'segment':>15}  {'genre':10s} {'conf':>5s}  {'mood':9s} {'conf':>5s}  "
+                  f"{'tempo':>6s}  {'section':>7s}")
+            for m in music:
+                print(f"{m.start:6.1f}-{m.end:6.1f} s  {str(m.genre):10s} {m.genre_confidence:5.2f}"
+                      f"  {str(m.mood):9s} {m.mood_confidence:5.2f}  {m.tempo:6.1f}  "
+                      f"{m.section:7d}")
     if args.plot:
         plot(y, curve, bounds, onsets, args.plot, title=Path(args.song).name)
         print(f"figure: {args.plot}")
@@ -114,9 +136,9 @@ def _prepare_kandinsky(args) -> int:
     from vj.generate.kandinsky import Kandinsky, ModelSource, PrepareSettings, make_bank
     from vj.presets import get_preset, template_prompt
 
-    if not args.genre and not args.prompt:
-        raise VjError("--genre is required with --image (or give the style with --prompt); "
-                      "see `vj presets`")
+    if not args.genre and not args.prompt and not args.audio:
+        raise VjError("--genre is required with --image (or --audio SONG to detect it, or "
+                      "the style with --prompt); see `vj presets`")
     if not 64 <= args.size <= 2048 or args.size % 64:
         raise VjError(f"--size {args.size}: must be a multiple of 64 between 64 and 2048")
     if args.keyframes < 2:
@@ -127,18 +149,41 @@ def _prepare_kandinsky(args) -> int:
     for p in args.image:  # check the inputs before loading gigabytes of weights
         open_rgb(p)
     preset = get_preset(args.genre, args.presets) if args.genre else None
+    segments = None
+    detected = None
+    if args.audio:
+        from vj.audio.sources import load
+        from vj.motion.drivers import fixed_segments
+
+        y = load(args.audio)
+        segments = [float(t) for t in fixed_segments(len(y) / 22050, args.segment)]
+        if preset is None and not args.prompt:
+            from vj.understand.segments import understand
+
+            print("detecting the genre of each segment ...", flush=True)
+            info = understand(y, fixed_segments(len(y) / 22050, args.segment))
+            fallback = next((i.genre for i in info if i.genre), "electronic")
+            detected = [i.genre or fallback for i in info]
+            detected.append(detected[-1])  # the keyframe at the end of the song
+            moods = [args.mood or i.mood for i in info]
+            moods.append(moods[-1])
     if args.prompt:
         style, style_source = args.prompt, "prompt"
+    elif detected is not None:
+        from vj.presets import check_mood
+
+        def text(g, m):
+            p = get_preset(g, args.presets)
+            m = m if m and check_mood(m) else None
+            return template_prompt(p.name, m) if args.template else p.style_text(m)
+
+        style = [text(g, m) for g, m in zip(detected, moods)]
+        style_source = "detected:" + ",".join(detected)
+        preset = get_preset(detected[0], args.presets)
     elif args.template:
         style, style_source = template_prompt(preset.name, args.mood), "template"
     else:
         style, style_source = preset.style_text(args.mood), f"preset:{preset.name}"
-    segments = None
-    if args.audio:
-        from vj.audio.sources import probe
-        from vj.motion.drivers import fixed_segments
-
-        segments = [float(t) for t in fixed_segments(probe(args.audio).duration, args.segment)]
     settings = PrepareSettings(size=args.size, seed=args.seed, keyframes=args.keyframes,
                                image_weight=args.image_weight, text_weight=args.text_weight,
                                steps=args.steps, guidance=args.guidance,
@@ -187,6 +232,15 @@ def cmd_bench(args) -> int:
         for r in rows:
             print(f"  {r['size']}x{r['size']} (latent {r['latent']}): {r['seconds']:.2f} s "
                   f"(prior {r['prior_seconds']:.2f} s)")
+    if args.what == "tagger":
+        from vj.bench import bench_tagger
+
+        pin = one_core()
+        r = bench_tagger()
+        print(f"machine: {machine()} ({pin})")
+        print(f"tagging one 3-second window (log-mel + musicnn MTT) on one core: onnxruntime "
+              f"median {r['onnx']:.1f} ms (p99 {r['onnx_p99']:.1f}), torch median "
+              f"{r['torch']:.1f} ms (p99 {r['torch_p99']:.1f})")
     if args.what == "decode":
         import json
 
@@ -321,7 +375,8 @@ def cmd_live(args) -> int:
                      osc_host=args.osc_host, osc_port=args.osc_port, desk=args.desk,
                      feedback=args.osc_feedback, decoder=args.decoder, device=args.device,
                      preset=args.preset, presets_dirs=args.presets, shaders=args.shaders,
-                     duration=args.duration, hud=args.hud, loop_audio=args.loop)
+                     duration=args.duration, hud=args.hud, loop_audio=args.loop,
+                     auto=args.auto, auto_hold=args.auto_hold)
     show = Show(cfg)
     summary = show.run()
     print(summary.text())
@@ -353,6 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--segment", type=_positive_float, default=10.0,
                    help="segment length in seconds (default 10, the method's)")
     p.add_argument("--plot", metavar="PNG", help="write the figure to this PNG file")
+    p.add_argument("--json", action="store_true", help="print everything as JSON")
+    p.add_argument("--no-tags", action="store_true",
+                   help="skip genre and mood tagging (faster)")
     _energy_options(p)
     p.set_defaults(func=cmd_analyze)
 
@@ -435,8 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Benchmarks. audio: the streaming energy engine on one core. "
                        "keyframe: one Kandinsky keyframe, real architecture, random weights. "
                        "record: vj record of a synthetic song (--seconds) in image mode. "
-                       "decode: the MoVQ decoder backends (docs/benchmarks.md).")
-    p.add_argument("what", choices=["audio", "keyframe", "record", "decode"],
+                       "decode: the MoVQ decoder backends (docs/benchmarks.md). "
+                       "tagger: the musicnn tagger on one core.")
+    p.add_argument("what", choices=["audio", "keyframe", "record", "decode", "tagger"],
                    help="what to measure")
     p.add_argument("--backend", nargs="+", help="decode: backends (default all)")
     p.add_argument("--batch", type=int, nargs="+", help="decode: batch sizes (default 1)")
@@ -512,6 +571,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="send accepted changes back to this address")
     p.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
     p.add_argument("--hud", action="store_true", help="start with the HUD on (H toggles)")
+    p.add_argument("--auto", action="store_true",
+                   help="pick the genre preset from the music (also /vj/auto 1)")
+    p.add_argument("--auto-hold", type=_positive_float, default=16.0,
+                   help="seconds a new genre must hold before --auto switches (default 16)")
     p.add_argument("--shaders", metavar="DIR", help="shader folder (default: the project's)")
     p.set_defaults(func=cmd_live)
 

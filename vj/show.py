@@ -149,10 +149,21 @@ class Analysis(threading.Thread):
         self.engine = StreamingEnergy(params)
         self.live, self.feeder = live, feeder
         self.latest = Published(SILENT_FRAME, 0.0, 0.0, 0.0, 0.0)
+        self.error: str | None = None
         self.hops = 0
+        #: the last seconds of analysed audio (for the genre tagger), a circular buffer
+        self.history = np.zeros(params.hop * math.ceil(4 * params.sr / params.hop), np.float32)
+        self.history_pos = 0
         self._stop = threading.Event()
 
     def run(self) -> None:
+        try:
+            self._run()
+        except Exception as e:  # never silently: the render loop shows the fault
+            self.error = f"analysis stopped: {e}"
+            log.exception("analysis thread failed")
+
+    def _run(self) -> None:
         p = self.params
         hop = p.hop
         chunk = hop if self.in_rate == p.sr else max(64, int(hop * self.in_rate / p.sr))
@@ -183,6 +194,9 @@ class Analysis(threading.Thread):
             acc[filled:filled + m] = x
             filled += m
             while filled >= hop:
+                hp = self.history_pos
+                self.history[hp:hp + hop] = acc[:hop]
+                self.history_pos = (hp + hop) % len(self.history)
                 frame = self.engine.process(acc[:hop])
                 acc[: filled - hop] = acc[hop:filled]
                 filled -= hop
@@ -193,6 +207,54 @@ class Analysis(threading.Thread):
                 hold = max(frame.onset, hold * hold_decay)
                 # one reference assignment: atomic for the render loop
                 self.latest = Published(frame, arrival, integral, self.hops * hop_s, hold)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+class AutoGenre(threading.Thread):
+    """Tags the incoming audio every ``interval`` seconds in the background and keeps the
+    genre that has held for ``hold`` seconds (:class:`~vj.understand.auto.GenreHold`).
+    It only reads a copy of the analysis thread's audio history: the audio callback and
+    the render loop never wait for it."""
+
+    def __init__(self, analysis: Analysis, *, interval: float = 3.0, hold: float = 16.0,
+                 current: str | None = None) -> None:
+        super().__init__(name="vj-auto-genre", daemon=True)
+        from vj.understand.auto import GenreHold
+
+        self.analysis, self.interval = analysis, interval
+        self.hold = GenreHold(hold=hold, current=current)  # the look on screen must hold too
+        self.genre: str | None = current
+        self.last: tuple | None = None   # (time, genre, confidence) of the last tagging
+        self.error: str | None = None
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        try:
+            import soxr
+
+            from vj.understand.genre import genre_of
+            from vj.understand.musicnn import SR, Tagger, log_mel, windows
+
+            mtt, msd = Tagger("MTT_musicnn"), Tagger("MSD_musicnn")
+        except Exception as e:
+            self.error = f"automatic genre unavailable: {e}"
+            log.error(self.error)
+            return
+        t0 = time.perf_counter()
+        while not self._stop.wait(self.interval):
+            a = self.analysis
+            h, pos = a.history, a.history_pos
+            y = np.concatenate([h[pos:], h[:pos]])[-int(3.0 * a.params.sr):]
+            if not np.any(np.abs(y) > 1e-4):
+                continue  # silence: keep the current look
+            y16 = soxr.resample(y, a.params.sr, SR)
+            win = windows(log_mel(y16))[:1]
+            label = genre_of(mtt.tag_mel(win)[0], msd.tag_mel(win)[0])
+            now = time.perf_counter() - t0
+            self.last = (now, label.name, label.confidence)
+            self.genre = self.hold.update(now, label.name, label.confidence)
 
     def stop(self) -> None:
         self._stop.set()
@@ -224,6 +286,9 @@ class ShowConfig:
     hud: bool = False
     loop_audio: bool = False
     crossfade: float = 1.5
+    auto: bool = False              # automatic genre from the music (/vj/auto)
+    auto_hold: float = 16.0         # seconds a new genre must hold before the look changes
+    auto_interval: float = 3.0      # seconds between two taggings
     params: EnergyParams = LIVE_PARAMS
 
 
@@ -292,7 +357,8 @@ class Show:
         if self._canon(preset) is None:
             raise VjError(f"preset {preset!r} does not exist; valid: {', '.join(names)}")
         self.state = ShowState(presets=names, banks=list(self.banks), preset=self._canon(preset),
-                               bank=first_bank, hud=config.hud)
+                               bank=first_bank, hud=config.hud, auto=config.auto)
+        self.auto_switches: list = []   # (loop time, preset) of automatic changes
         self._pending_bank: dict = {}
         self._lock = threading.Lock()
         self.status: dict = {}
@@ -445,6 +511,7 @@ class Show:
         fade_start = -1e9
         period = 1.0 / cfg.fps
         analysis.start()
+        auto = None
         if feeder is not None:
             feeder.start()
         t0 = time.perf_counter()
@@ -478,6 +545,14 @@ class Show:
                 if name not in self.state.banks:
                     self.state.banks.append(name)
                 apply(self.state, Command("bank", name), now)
+            if self.state.auto and auto is None:  # started on the first /vj/auto 1
+                auto = AutoGenre(analysis, interval=cfg.auto_interval, hold=cfg.auto_hold,
+                                 current=self.state.preset)
+                auto.start()
+            if (self.state.auto and auto is not None and auto.genre
+                    and self._canon(auto.genre) != self.state.preset):
+                apply(self.state, Command("preset", self._canon(auto.genre), "auto"), now)
+                self.auto_switches.append((now - t0, self.state.preset))
             if self.state.changed_look != look_version:  # preset or bank changed
                 look_version = self.state.changed_look
                 preset = self.presets[self._slug(self.state.preset)]
@@ -506,6 +581,8 @@ class Show:
                 fault = "no audio" if (feeder is None or not feeder.active) else None
                 if live is not None and live.error:
                     fault = live.error
+                if analysis.error:
+                    fault = analysis.error
             else:
                 energy_seen = e
                 fault = None
@@ -583,6 +660,8 @@ class Show:
                 delay = next_due - time.perf_counter()
                 if delay > 0:
                     time.sleep(delay)
+        if auto is not None:
+            auto.stop()
         return self._summary(time.perf_counter() - t0, decoder_name, osc)
 
     def _slug(self, name):

@@ -229,7 +229,8 @@ class PrepareSettings:
     prior_guidance: float = PRIOR_GUIDANCE
 
 
-def make_bank(model: Kandinsky, artworks: list[Path], style_text: str, settings: PrepareSettings,
+def make_bank(model: Kandinsky, artworks: list[Path], style_text: str | list[str],
+              settings: PrepareSettings,
               *, genre: str | None, mood: str | None, style_source: str,
               segments: list[float] | None = None, progress: bool = True) -> tuple[Bank, list]:
     """Run the method for every keyframe and return the bank (not yet written)."""
@@ -244,10 +245,11 @@ def make_bank(model: Kandinsky, artworks: list[Path], style_text: str, settings:
         im.thumbnail((1024, 1024), Image.Resampling.LANCZOS)
     count = (len(segments) if segments is not None else settings.keyframes)
     seeds = [settings.seed + k for k in range(count)]
+    prompts = list(style_text) if isinstance(style_text, list) else [style_text] * count
     latents = []
-    for seed in tqdm(seeds, desc="keyframes", unit="keyframe", disable=not progress,
-                     dynamic_ncols=True):
-        emb, neg = model.mix(images, style_text, image_weight=settings.image_weight,
+    for seed, prompt in tqdm(list(zip(seeds, prompts)), desc="keyframes", unit="keyframe",
+                             disable=not progress, dynamic_ncols=True):
+        emb, neg = model.mix(images, prompt, image_weight=settings.image_weight,
                              text_weight=settings.text_weight, seed=seed,
                              steps=settings.prior_steps, guidance=settings.prior_guidance)
         latents.append(model.latent(emb, neg, size=settings.size, seed=seed,
@@ -257,7 +259,7 @@ def make_bank(model: Kandinsky, artworks: list[Path], style_text: str, settings:
                              for i in range(len(z))])
     manifest = make_manifest(
         "latent", z, width=thumbs.shape[2], height=thumbs.shape[1], genre=genre, mood=mood,
-        style=style_text, style_source=style_source, prompts=[style_text] * count, seeds=seeds,
+        style=prompts[0], style_source=style_source, prompts=prompts, seeds=seeds,
         image_weight=settings.image_weight, text_weight=settings.text_weight,
         model=model.info, decoder_steps=settings.steps, decoder_guidance=settings.guidance,
         prior_steps=settings.prior_steps, prior_guidance=settings.prior_guidance,

@@ -1,0 +1,1 @@
+"""Music understanding: tagging (musicnn in PyTorch), genre and mood from tags."""
