@@ -188,3 +188,13 @@ def test_shader_reload_keeps_the_old_program_on_error(tmp_path, caplog):
     r.upload(np.zeros((8, 8, 3), np.uint8))
     r.frame(Uniforms())
     assert r.read().min() == 255
+
+
+def test_a_hit_after_a_quiet_passage_is_a_scene_cut(tmp_path, art_bank):
+    y, clicks = click_train(sr=SR, duration=4.5, bpm=120.0, offset=2.5)  # 2.5 s of silence
+    song = tmp_path / "late.wav"
+    sf.write(song, y, SR)
+    show, s = _run([art_bank], song, duration=4.0, preset="classical")
+    first = _click_walls(show, clicks)[0]
+    assert len(show.scene_cuts) == 1  # only the first hit: the later ones are not after quiet
+    assert 0 <= show.scene_cuts[0] - first < 0.1

@@ -254,3 +254,18 @@ def test_bank_format_version_1_still_loads(tmp_path, kandinsky, art):
         m.pop(optional, None)
     (p / "manifest.json").write_text(json.dumps(m))
     assert load_bank(p).count == 2
+
+
+def test_prepare_audio_detects_each_segments_genre(tmp_path, tiny_model, art, drum_song):
+    bank_dir = tmp_path / "bank"
+    res = run_vj("prepare", "--image", art, "--audio", drum_song, "--segment", "10s",
+                 "--bank", bank_dir, "--model", tiny_model, "--size", 64, *STEPS)
+    assert res.returncode == 0, res.stderr
+    m = load_bank(bank_dir).manifest
+    assert m["style_source"].startswith("detected:")
+    genres = m["style_source"][len("detected:"):].split(",")
+    assert len(genres) == len(m["prompts"]) == m["count"] == 3  # 0, 10, 20 s
+    from vj.presets import get_preset
+
+    for g, prompt in zip(genres, m["prompts"]):
+        assert get_preset(g).style.text in prompt  # each keyframe got its segment's style

@@ -153,15 +153,16 @@ def _prepare_kandinsky(args) -> int:
     detected = None
     if args.audio:
         from vj.audio.sources import load
-        from vj.motion.drivers import fixed_segments
+        from vj.record import segment_bounds
 
         y = load(args.audio)
-        segments = [float(t) for t in fixed_segments(len(y) / 22050, args.segment)]
+        bounds = segment_bounds(y, 22050, args.segment)
+        segments = [float(t) for t in bounds]
         if preset is None and not args.prompt:
             from vj.understand.segments import understand
 
             print("detecting the genre of each segment ...", flush=True)
-            info = understand(y, fixed_segments(len(y) / 22050, args.segment))
+            info = understand(y, bounds)
             fallback = next((i.genre for i in info if i.genre), "electronic")
             detected = [i.genre or fallback for i in info]
             detected.append(detected[-1])  # the keyframe at the end of the song
@@ -457,8 +458,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keyframes", type=int, default=8, help="keyframes, one per seed (default 8)")
     p.add_argument("--audio", default=None, metavar="SONG",
                    help="one keyframe per segment of this song instead of --keyframes")
-    p.add_argument("--segment", type=_positive_float, default=10.0,
-                   help="segment length in seconds with --audio (default 10)")
+    p.add_argument("--segment", default="10s",
+                   help="with --audio: one keyframe per 10s (seconds, default), 16beats, or "
+                   "sections")
     p.add_argument("--size", type=int, default=512,
                    help="keyframe size in pixels (default 512; the method used 768)")
     p.add_argument("--seed", type=int, default=0, help="first seed; keyframe k uses seed+k")

@@ -60,7 +60,7 @@ def parse_segment(spec: str | float) -> tuple[str, float]:
     return "seconds", float(m.group(1))
 
 
-def segment_bounds(y: np.ndarray, sr: int, spec: str | float) -> np.ndarray:
+def segment_bounds(y: np.ndarray, sr: int, spec) -> np.ndarray:
     from vj.audio.rhythm import beats, sections
     from vj.motion.drivers import beat_segments
 
@@ -84,10 +84,15 @@ def positions(source: FileSource, times: np.ndarray, *, interp: str = "energy",
         raise ParameterError(f"interp={interp!r}: must be one of {', '.join(INTERPOLATIONS)}")
     params = params or EnergyParams()
     bounds = segment_bounds(source.samples, source.sr, segment)
+    # sections are scene cuts: each starts on a keyframe of its own (k -> 2k), so the
+    # picture cuts where the music changes instead of flowing on
+    step = 2 if parse_segment(segment)[0] == "sections" else 1
     if interp == "linear":
-        return linear_positions(times, bounds)
+        k, s = linear_positions(times, bounds)
+        return step * k, s
     if interp == "energy":
-        return energy_positions(times, energy_reference(source.samples, params), bounds)
+        k, s = energy_positions(times, energy_reference(source.samples, params), bounds)
+        return step * k, s
     # online: the live engine and driver, stepped on the video clock
     curve = StreamingEnergy(params).run(source.samples).at(times)
     drv = OnlineDriver(segment=float(np.mean(np.diff(bounds))))

@@ -35,6 +35,9 @@ from vj.render.fx import FxSettings, Uniforms, compute, crossfade_level
 
 log = logging.getLogger("vj.show")
 
+#: Seconds of quiet after which a strong onset cuts to the next keyframe.
+QUIET_BEFORE_CUT = 2.0
+
 #: Live analysis settings: a hop of 256 samples (11.6 ms) for a short audio-to-photon path.
 LIVE_PARAMS = EnergyParams(hop=256)
 
@@ -359,6 +362,7 @@ class Show:
         self.state = ShowState(presets=names, banks=list(self.banks), preset=self._canon(preset),
                                bank=first_bank, hud=config.hud, auto=config.auto)
         self.auto_switches: list = []   # (loop time, preset) of automatic changes
+        self.scene_cuts: list = []      # loop times of cuts on a hit after a quiet passage
         self._pending_bank: dict = {}
         self._lock = threading.Lock()
         self.status: dict = {}
@@ -522,6 +526,7 @@ class Show:
         next_poll = t0 + 0.5
         energy_seen = 0.0
         seen_time = seen_integral = 0.0
+        quiet_since = None
         decoder_name = getattr(source, "name", "image")
         renderer = renderer_for(source)
         while not self._quit:
@@ -587,6 +592,15 @@ class Show:
                 energy_seen = e
                 fault = None
             # 3. motion and decode (always the newest position: no queue of stale frames)
+            # a strong hit after a quiet passage is a scene cut (DESIGN.md section 5)
+            if e < driver.gate:
+                quiet_since = now if quiet_since is None else quiet_since
+            else:
+                if (quiet_since is not None and now - quiet_since >= QUIET_BEFORE_CUT
+                        and pub.onset_hold > 0.8):
+                    driver.cut()
+                    self.scene_cuts.append(now - t0)
+                quiet_since = None
             driver.speed = motion.speed * speed_multiplier(self.state.speed)
             driver.intensity = self.state.intensity
             k, s = driver.step(dt, e)

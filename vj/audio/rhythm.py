@@ -34,25 +34,69 @@ def beats(y: np.ndarray, sr: int = 22050, hop: int = 512) -> tuple[float, np.nda
     return float(np.atleast_1d(tempo)[0]), librosa.frames_to_time(frames, sr=sr, hop_length=hop)
 
 
+def novelty(features: np.ndarray, kernel: int = 16) -> np.ndarray:
+    """Foote's novelty: a checkerboard kernel slid along the diagonal of the cosine
+    self-similarity matrix of ``features`` [dims, frames]."""
+    f = features / (np.linalg.norm(features, axis=0, keepdims=True) + 1e-9)
+    S = f.T @ f
+    n, h = S.shape[0], kernel // 2
+    sign = np.ones((2 * h, 2 * h))
+    sign[:h, h:] = sign[h:, :h] = -1
+    g = np.exp(-0.5 * ((np.arange(2 * h) - h + 0.5) / (0.5 * h)) ** 2)
+    K = sign * np.outer(g, g)
+    pad = np.pad(S, h, mode="edge")
+    out = np.array([np.sum(pad[i:i + 2 * h, i:i + 2 * h] * K) for i in range(n)])
+    return np.maximum(out, 0.0)
+
+
 def sections(y: np.ndarray, sr: int = 22050, hop: int = 512, *,
-             mean_length: float = 20.0, min_length: float = 4.0) -> np.ndarray:
-    """Section boundaries (s, including 0 and the end) by agglomerative clustering of
-    beat-synchronous chroma and MFCC features: about one section per ``mean_length``
-    seconds, none shorter than ``min_length``."""
+             min_length: float = 8.0, kernel_beats: int = 16) -> np.ndarray:
+    """Section boundaries (s, including 0 and the end).
+
+    Beat-synchronous chroma and MFCC features, their novelty curve (Foote), peaks
+    above mean + 0.5 std at least ``min_length`` seconds apart, each moved to the
+    strongest onset within one beat.  Without beats (no rhythm) the frames are used.
+    """
     import librosa
 
     duration = len(y) / sr
     if duration < 2 * min_length or not np.any(np.abs(y) > 1e-6):
         return np.array([0.0, duration])
-    chroma = librosa.feature.chroma_cqt(y=y, sr=sr, hop_length=hop)
+    env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop)
+    _, beat_frames = librosa.beat.beat_track(onset_envelope=env, sr=sr, hop_length=hop)
+    chroma = librosa.feature.chroma_stft(y=y, sr=sr, hop_length=hop)
     mfcc = librosa.feature.mfcc(y=y, sr=sr, hop_length=hop, n_mfcc=13)
-    feats = np.vstack([librosa.util.normalize(chroma, axis=0), librosa.util.normalize(mfcc, axis=1)])
-    k = int(np.clip(round(duration / mean_length), 2, max(2, feats.shape[1] // 4)))
-    bounds = librosa.segment.agglomerative(feats, k)
-    times = librosa.frames_to_time(bounds, sr=sr, hop_length=hop)
-    out = [0.0]
-    for t in sorted(times):
-        if t - out[-1] >= min_length and duration - t >= min_length:
-            out.append(float(t))
-    out.append(duration)
-    return np.asarray(out)
+    rms = librosa.feature.rms(y=y, hop_length=hop)
+    n = min(chroma.shape[1], mfcc.shape[1], rms.shape[1])
+    n = min(n, len(env))
+    # timbre and loudness weigh more than harmony: a chord change is not a new section
+    feats = np.vstack([0.3 * chroma[:, :n], librosa.util.normalize(mfcc[:, :n], axis=1),
+                       3 * rms[:, :n] / (rms.max() + 1e-9),
+                       3 * env[None, :n] / (env.max() + 1e-9)])
+    if len(beat_frames) >= 2 * kernel_beats:
+        frames = np.unique(np.concatenate([[0], beat_frames[beat_frames < n]]))
+        feats = librosa.util.sync(feats, frames, aggregate=np.median)
+        kern = kernel_beats
+    else:
+        frames = np.arange(0, n, 8)
+        feats = feats[:, frames]
+        kern = max(4, int(4 * sr / hop / 8))
+    nov = novelty(feats, kern)
+    times = librosa.frames_to_time(frames, sr=sr, hop_length=hop)
+    thresh = nov.mean() + 0.5 * nov.std()
+    peaks = [i for i in range(1, len(nov) - 1)
+             if nov[i] >= nov[i - 1] and nov[i] > nov[i + 1] and nov[i] > thresh]
+    chosen: list[float] = []
+    for i in sorted(peaks, key=lambda i: -nov[i]):  # strongest first, keep them apart
+        t = float(times[i])
+        if min_length <= t <= duration - min_length and all(abs(t - c) >= min_length
+                                                          for c in chosen):
+            chosen.append(t)
+    beat = 60.0 / 120.0 if len(beat_frames) < 2 else float(np.median(np.diff(
+        librosa.frames_to_time(beat_frames, sr=sr, hop_length=hop))))
+    env_t = librosa.frames_to_time(np.arange(len(env)), sr=sr, hop_length=hop)
+    snapped = []
+    for t in sorted(chosen):  # onto the strongest onset within one beat
+        m = np.abs(env_t - t) <= beat
+        snapped.append(float(env_t[m][np.argmax(env[m])]) if m.any() else t)
+    return np.asarray([0.0, *snapped, duration])
