@@ -104,7 +104,7 @@ def cmd_record(args) -> int:
     res = record(args.song, args.bank, args.output, fps=args.fps, size=args.size,
                  interp=args.interp, segment=args.segment, start=args.start,
                  duration=args.duration, fx=args.fx, decoder=args.decoder, device=args.device,
-                 progress=not args.quiet)
+                 batch=args.batch, progress=not args.quiet)
     print(f"wrote {res.path} ({res.frames} frames, {res.width}x{res.height}, {res.fps} fps, "
           f"{res.duration:.2f} s)")
     return 0
@@ -436,6 +436,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--decoder", default="auto",
                    help="auto, torch, compile, tensorrt, onnx or image (model banks)")
     p.add_argument("--device", default="auto", help="torch device for model banks")
+    p.add_argument("--batch", type=int, default=None,
+                   help="frames decoded per call for model banks (default 8 on a GPU, 1 on a CPU)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_record)
 

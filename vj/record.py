@@ -22,6 +22,10 @@ from vj.motion.drivers import (OnlineDriver, SEGMENT_SECONDS, energy_positions, 
 from vj.video import VideoWriter, check_output
 
 INTERPOLATIONS = ("energy", "linear", "online")
+#: Frames decoded per call by `vj record` for model banks.  On a CPU one at a time;
+#: on a GPU 8 (the issue's measurements found no per-frame gain from batch 8 with
+#: compile, so this only keeps the GPU fed; re-check with `vj bench decode --batch 1 8`).
+RECORD_BATCH = {"cuda": 8, "cpu": 1}
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,8 @@ def onset_per_frame(curve, times: np.ndarray, fps: int) -> np.ndarray:
 def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | None = None,
            interp: str = "energy", segment: str | float = SEGMENT_SECONDS, start: float = 0.0,
            duration: float | None = None, fx: str | None = None, decoder: str = "auto",
-           device: str = "auto", progress: bool = True) -> RecordResult:
+           device: str = "auto", batch: int | None = None,
+           progress: bool = True) -> RecordResult:
     """Render ``song`` through ``bank`` to ``out`` (H.264 + AAC) with the show's shaders
     on the headless target, on a fixed time step of 1/fps."""
     from vj.decode import open_frames
@@ -147,7 +152,14 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | 
     curve = energy_reference(source.samples, EnergyParams())
     energy = curve.at(times).energy
     onset = onset_per_frame(curve, times, fps)
-    frames = open_frames(bank, decoder, device)
+    if batch is None:  # decode several frames per call on a GPU (docs/benchmarks.md)
+        from vj.generate.kandinsky import pick_device
+
+        batch = RECORD_BATCH["cuda" if pick_device(device)[0].startswith("cuda") else "cpu"]
+    if batch < 1:
+        raise ParameterError(f"batch={batch!r}: must be at least 1")
+    batch = batch if bank.mode == "latent" else 1
+    frames = open_frames(bank, decoder, device, batch=batch)
     w, h = frames.size
     out_size = (size, size) if size else (w, h)
     target = HeadlessTarget(out_size)
@@ -157,14 +169,20 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | 
         bar = _progress(len(times), progress)
         with VideoWriter(out, *out_size, fps, song=song, start=start,
                          duration=source.duration) as vw:
-            for i, (k, s) in enumerate(zip(ks, ss)):
-                renderer.upload(frames.frame(int(k), float(s)))
-                compute(u, fx_settings, time=float(times[i]), onset=float(onset[i]),
-                        energy=float(energy[i]), intensity=intensity, master=1.0,
-                        blackout=False, crossfade=0.0)
-                renderer.frame(u)
-                vw.write(renderer.read())
-                bar.update(1)
+            for start_i in range(0, len(times), batch):
+                stop = min(start_i + batch, len(times))
+                if batch > 1:  # one decoder call for the chunk (the GPU stays busy)
+                    images = frames.batch(ks[start_i:stop], ss[start_i:stop])
+                for i in range(start_i, stop):
+                    img = images[i - start_i] if batch > 1 else frames.frame(int(ks[i]),
+                                                                             float(ss[i]))
+                    renderer.upload(img)
+                    compute(u, fx_settings, time=float(times[i]), onset=float(onset[i]),
+                            energy=float(energy[i]), intensity=intensity, master=1.0,
+                            blackout=False, crossfade=0.0)
+                    renderer.frame(u)
+                    vw.write(renderer.read())
+                    bar.update(1)
         bar.close()
     finally:
         target.close()

@@ -66,7 +66,9 @@ class LatentFrames:
         self.name = decoder.name
         self.z = torch.from_numpy(np.ascontiguousarray(latents)).to(decoder.device, decoder.dtype)
         self.count = len(self.z)
-        probe = decoder.decode(self.z[:1])
+        #: static-shape backends (compile, onnx, tensorrt) decode exactly this many at once
+        self.fixed_batch = int(decoder.shape[0]) if hasattr(decoder, "shape") else None
+        probe = self._decode(self.z[:1])
         h, w = probe.shape[1:3]
         pin = str(decoder.device).startswith("cuda")
         self._host = torch.empty((h, w, 3), dtype=torch.uint8, pin_memory=pin)
@@ -81,11 +83,19 @@ class LatentFrames:
         self._s.fill_(0.0 if not s > 0.0 else (1.0 if s > 1.0 else float(s)))
         return slerp(a[None], b[None], self._s)
 
+    def _decode(self, z):
+        """Decode ``z``, padding to the backend's fixed batch when it has one."""
+        n = z.shape[0]
+        if self.fixed_batch is not None and n != self.fixed_batch:
+            pad = z[-1:].expand(self.fixed_batch - n, *z.shape[1:])
+            return self.decoder.decode(__import__("torch").cat([z, pad]))[:n]
+        return self.decoder.decode(z)
+
     def frame(self, k: int, s: float) -> np.ndarray:
         import torch
 
         with torch.inference_mode():
-            self._host.copy_(self.decoder.decode(self.latent(k, s))[0])
+            self._host.copy_(self._decode(self.latent(k, s))[0])
         return self._np
 
     def batch(self, ks, ss):
@@ -97,6 +107,7 @@ class LatentFrames:
         with torch.inference_mode():
             k = torch.as_tensor(np.asarray(ks) % self.count, device=self.z.device)
             k1 = (k + 1) % self.count
-            s = torch.as_tensor(np.clip(ss, 0.0, 1.0), device=self.z.device)
-            z = slerp(self.z[k], self.z[k1], s.to(self.z.dtype))
-            return self.decoder.decode(z).cpu().numpy()
+            s = torch.as_tensor(np.clip(np.asarray(ss, np.float64), 0.0, 1.0),
+                                device=self.z.device)
+            z = slerp(self.z[k], self.z[k1], s.to(torch.float32))
+            return self._decode(z.to(self.z.dtype)).cpu().numpy()
