@@ -85,10 +85,12 @@ class LatentFrames:
 
     def _decode(self, z):
         """Decode ``z``, padding to the backend's fixed batch when it has one."""
+        import torch
+
         n = z.shape[0]
         if self.fixed_batch is not None and n != self.fixed_batch:
             pad = z[-1:].expand(self.fixed_batch - n, *z.shape[1:])
-            return self.decoder.decode(__import__("torch").cat([z, pad]))[:n]
+            return self.decoder.decode(torch.cat([z, pad]))[:n]
         return self.decoder.decode(z)
 
     def frame(self, k: int, s: float) -> np.ndarray:

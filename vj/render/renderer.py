@@ -24,6 +24,8 @@ class Renderer:
         import moderngl
 
         self.ctx = ctx
+        self._strip_mode = moderngl.TRIANGLE_STRIP
+        self._blend = (moderngl.BLEND, moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA)
         self.frame_size = tuple(int(x) for x in frame_size)
         self.out_size = tuple(int(x) for x in out_size)
         self.shaders = shaders or ShaderLibrary(ctx)
@@ -105,7 +107,7 @@ class Renderer:
         _set(post, "u_trail", u.trail)
         _set(post, "u_zoom", u.zoom)
         _set(post, "u_flash", u.flash)
-        self._vao("post").render(mode=self._strip())
+        self._vao("post").render(mode=self._strip_mode)
         self._cur = nxt
         # 2. presentation on the target
         fbo = target if target is not None else self.out_fbo
@@ -123,27 +125,20 @@ class Renderer:
         _set(pres, "u_blackout", u.blackout)
         # bicubic only when scaling: at 1:1 a plain fetch is exact and cheaper
         _set(pres, "u_bicubic", 1 if self.bicubic and tuple(size) != self.frame_size else 0)
-        self._vao("present").render(mode=self._strip())
+        self._vao("present").render(mode=self._strip_mode)
         # 3. the HUD on top
         if self._hud_size[0] and self.hud_tex is not None:
-            import moderngl
-
+            blend, src, dst = self._blend
             hud = self.shaders["hud"]
-            ctx.enable(moderngl.BLEND)
-            ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+            ctx.enable(blend)
+            ctx.blend_func = src, dst
             self.hud_tex.use(0)
             _set(hud, "u_hud", 0)
             _set(hud, "u_hud_size", tuple(float(x) for x in self._hud_size))
             _set(hud, "u_dst", tuple(float(x) for x in size))
             _set(hud, "u_flip", 1.0 if flip else 0.0)
-            self._vao("hud").render(mode=self._strip())
-            ctx.disable(moderngl.BLEND)
-
-    @staticmethod
-    def _strip():
-        import moderngl
-
-        return moderngl.TRIANGLE_STRIP
+            self._vao("hud").render(mode=self._strip_mode)
+            ctx.disable(blend)
 
     def read(self) -> np.ndarray:
         """The off-screen output as uint8 H x W x 3 in image order (a view on a buffer
