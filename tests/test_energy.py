@@ -97,7 +97,6 @@ def test_streaming_steady_state_allocates_no_arrays():
     tracemalloc.start()
     try:
         before = tracemalloc.take_snapshot()
-        peak0 = tracemalloc.get_traced_memory()[1]
         for b in blocks[50:300]:
             eng.process(b)
         after = tracemalloc.take_snapshot()

@@ -1,5 +1,4 @@
 """OSC control with real UDP packets on 127.0.0.1 (python-osc's client as the desk)."""
-import math
 import random
 import struct
 import time

@@ -7,7 +7,7 @@ import numpy as np
 
 from vj.audio.energy import EnergyCurve, EnergyParams, energy_reference
 from vj.audio.rhythm import onset_times
-from vj.motion.drivers import energy_positions, fixed_segments
+from vj.motion.drivers import energy_positions, fixed_segments, linear_positions
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,8 @@ def plot(y: np.ndarray, curve: EnergyCurve, bounds: np.ndarray, onsets: np.ndarr
     ax[1].set_title("mel spectrogram")
     k, s = energy_positions(curve.times, curve, bounds)
     ax[2].plot(curve.times, s, lw=1.0, label="energy driver s(t) = C(t)/C(T)")
-    ax[2].plot(curve.times, np.clip((curve.times - bounds[k]) / (bounds[k + 1] - bounds[k]), 0, 1),
-               lw=0.8, ls="--", label="linear driver t/T")
+    ax[2].plot(curve.times, linear_positions(curve.times, bounds)[1], lw=0.8, ls="--",
+               label="linear driver t/T")
     for b in bounds:
         ax[2].axvline(b, color="k", lw=0.5, alpha=0.5)
     ax[2].set_ylabel("position in segment")

@@ -9,24 +9,21 @@ from vj import __version__
 from vj.errors import VjError
 
 
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be > 0")
-    return v
+def _number(strict: bool):
+    """argparse type: a float > 0 (strict) or >= 0."""
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (v > 0 if strict else v >= 0):
+            raise argparse.ArgumentTypeError(f"{text!r} must be {'>' if strict else '>='} 0")
+        return v
+
+    return parse
 
 
-def _nonneg_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not v >= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
-    return v
+_positive_float, _nonneg_float = _number(True), _number(False)
 
 
 def _energy_options(p: argparse.ArgumentParser) -> None:

@@ -7,7 +7,6 @@ stream to the encoder (on its own thread), so memory stays flat.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 

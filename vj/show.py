@@ -31,6 +31,7 @@ from vj.bank import Bank, load_bank
 from vj.control.state import Command, ShowState, apply, speed_multiplier
 from vj.errors import VjError
 from vj.motion.drivers import OnlineDriver
+from vj.presets import slug
 from vj.render.fx import FxSettings, Uniforms, compute, crossfade_level
 
 log = logging.getLogger("vj.show")
@@ -373,8 +374,6 @@ class Show:
         return bank.manifest.get("name") or Path(path).name
 
     def _canon(self, name: str | None) -> str | None:
-        from vj.presets import slug
-
         if name is None:
             return None
         p = self.presets.get(slug(name))
@@ -503,7 +502,7 @@ class Show:
         from vj.render.hud import Hud
 
         cfg = self.config
-        preset = self.presets[self._slug(self.state.preset)]
+        preset = self.presets[slug(self.state.preset)]
         motion = preset.motion
         driver = OnlineDriver(segment=motion.segment, speed=motion.speed)
         uniforms = Uniforms()
@@ -560,7 +559,7 @@ class Show:
                 self.auto_switches.append((now - t0, self.state.preset))
             if self.state.changed_look != look_version:  # preset or bank changed
                 look_version = self.state.changed_look
-                preset = self.presets[self._slug(self.state.preset)]
+                preset = self.presets[slug(self.state.preset)]
                 motion = preset.motion
                 driver.segment = motion.segment
                 source = self._source(self.state.bank)
@@ -677,11 +676,6 @@ class Show:
         if auto is not None:
             auto.stop()
         return self._summary(time.perf_counter() - t0, decoder_name, osc)
-
-    def _slug(self, name):
-        from vj.presets import slug
-
-        return slug(name)
 
     def _fps(self) -> float:
         w = self.log.wall

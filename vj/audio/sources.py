@@ -7,7 +7,6 @@ into :class:`~vj.errors.AudioError` messages that name the file or device.
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -244,7 +243,6 @@ class LiveSource:
         self.error: str | None = None
         self._stream = None
         self._scratch: np.ndarray | None = None
-        self._lock = threading.Lock()
 
     def callback(self, indata, frames, time, status) -> None:  # PortAudio thread
         if status:

@@ -181,14 +181,6 @@ def score(audio_ev: np.ndarray, visual_ev: np.ndarray, diff: np.ndarray, fps: fl
 
 # -- videos ---------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class VideoAnalysis:
-    diff: np.ndarray
-    fps: float
-    frames: int
-    audio: np.ndarray | None
-
-
 def frame_differences(path: str, params: AVSParams | None = None,
                       progress: bool = False) -> tuple[np.ndarray, float, int]:
     """Changed fraction between consecutive frames, decoding one frame at a time."""

@@ -1,7 +1,6 @@
 """From show state, energy and time to the shaders' uniforms (pure functions)."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 
@@ -63,6 +62,3 @@ def crossfade_level(elapsed: float, length: float) -> float:
     x = 1.0 - max(0.0, elapsed) / length
     return x * x * (3 - 2 * x)
 
-
-def finite(x: float, default: float = 0.0) -> float:
-    return x if isinstance(x, (int, float)) and math.isfinite(x) else default

@@ -29,7 +29,8 @@ def understand(y22k: np.ndarray, bounds: np.ndarray, *, sr: int = 22050,
 
     from vj.audio.rhythm import beats
     from vj.understand.genre import genre_of, mood_of
-    from vj.understand.musicnn import SR, Tagger, WINDOW_FRAMES, HOP, log_mel, windows
+    from vj.understand.musicnn import (HOP, MSD_LABELS, MTT_LABELS, SR, WINDOW_FRAMES, Tagger,
+                                       log_mel, windows)
 
     y16 = soxr.resample(np.asarray(y22k, np.float32), sr, SR) if sr != SR else y22k
     mel = log_mel(y16)
@@ -49,8 +50,6 @@ def understand(y22k: np.ndarray, bounds: np.ndarray, *, sr: int = 22050,
         tempo, _ = beats(seg, sr)
         section = int(np.searchsorted(section_bounds, a, side="right") - 1) \
             if section_bounds is not None else 0
-        from vj.understand.musicnn import MSD_LABELS, MTT_LABELS
-
         tags = sorted([(MTT_LABELS[j], float(p_mtt[j])) for j in range(50)] +
                       [(MSD_LABELS[j], float(p_msd[j])) for j in range(50)],
                       key=lambda kv: -kv[1])[:5]
