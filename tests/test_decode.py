@@ -49,6 +49,37 @@ def test_backends_agree_on_real_bank_latents(kandinsky, art, movq):
         assert psnr(out.cpu().numpy(), ref) >= 40.0, backend
 
 
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_latent_frames_decode_the_slerp_into_one_buffer(backend, movq):
+    from vj.decode.torch_backend import LatentFrames
+    from vj.motion.slerp import slerp
+
+    z = torch.randn((3, 4, 32, 32), generator=torch.Generator().manual_seed(6))
+    dec = make_decoder(backend, movq, "cpu", torch.float32, (1, 4, 32, 32))
+    frames = LatentFrames(z.numpy(), dec)
+    ref = movq_module(movq)
+    for k, s in ((0, 0.0), (1, 0.4), (2, 0.9), (5, 1.0)):
+        out = frames.frame(k, s)
+        with torch.inference_mode():
+            expect = ref(slerp(z[k % 3], z[(k + 1) % 3], s)[None])[0].numpy()
+        assert out is frames.frame(k, s) and out.shape == (64, 64, 3)
+        assert psnr(out, expect) >= 40.0, (k, s)
+    assert psnr(frames.batch([1, 2], [0.4, 0.9])[0], frames.frame(1, 0.4)) >= 40.0
+
+
+def test_latent_frames_batch_longer_than_the_fixed_batch(movq):
+    from vj.decode.torch_backend import LatentFrames
+
+    z = torch.randn((3, 4, 32, 32), generator=torch.Generator().manual_seed(7))
+    frames = LatentFrames(z.numpy(), make_decoder("onnx", movq, "cpu", torch.float32,
+                                                  (2, 4, 32, 32)))
+    ks, ss = [0, 1, 2, 0, 1], [0.1, 0.5, 0.9, 1.0, 0.0]
+    out = frames.batch(ks, ss)  # chunks of 2, 2 and 1 (padded)
+    assert out.shape == (5, 64, 64, 3)
+    for i, (k, s) in enumerate(zip(ks, ss)):
+        assert psnr(out[i], frames.frame(k, s)) >= 40.0, i
+
+
 def test_onnx_export_is_valid_and_cached(movq, tmp_path):
     import onnx
 

@@ -9,7 +9,7 @@ from vj.audio.synth import click_train
 from vj.errors import ParameterError
 from vj.motion.drivers import (OnlineDriver, beat_segments, energy_positions, fixed_segments,
                                linear_positions)
-from vj.motion.slerp import slerp
+from vj.motion.slerp import KeyframeSlerp, slerp
 
 
 # -- slerp -------------------------------------------------------------------------------
@@ -65,6 +65,42 @@ def test_slerp_half_precision_and_shape_errors():
         slerp(a, b[:1], 0.5)
     with pytest.raises(ValueError):
         slerp(a, b, torch.tensor([0.1, 0.2, 0.3]))
+
+
+def test_keyframe_slerp_matches_slerp_and_reuses_its_buffer():
+    g = torch.Generator().manual_seed(4)
+    z = torch.randn(4, 4, 8, 8, generator=g)
+    z[2] = z[1] * 3.0  # a parallel pair: the linear fallback
+    out = torch.empty(4, 8, 8, dtype=torch.float16)
+    ks = KeyframeSlerp(z, out)
+    for k in range(-1, 6):
+        for s in (0.0, 0.2, 0.5, 0.77, 1.0, -0.3, 1.4):
+            got = ks(k, s)
+            assert got is out
+            clipped = min(1.0, max(0.0, s))
+            expect = slerp(z[k % 4], z[(k + 1) % 4], clipped).half()
+            torch.testing.assert_close(got, expect, atol=2e-3, rtol=1e-3)
+    # endpoints are the keyframes themselves
+    assert torch.equal(ks(1, 0.0), z[1].half()) and torch.equal(ks(1, 1.0), z[2].half())
+    with pytest.raises(ValueError):
+        KeyframeSlerp(z, torch.empty(4, 8, 9))
+
+
+def test_keyframe_slerp_allocates_nothing_per_frame():
+    from torch.profiler import ProfilerActivity, profile
+
+    z = torch.randn(3, 4, 16, 16, generator=torch.Generator().manual_seed(5))
+    ks = KeyframeSlerp(z, torch.empty(4, 16, 16))
+    ks(0, 0.3)
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        for i in range(50):
+            ks(i, i / 50)
+    allocs = [(e.name, e.cpu_memory_usage) for e in prof.events() if e.cpu_memory_usage > 0]
+    assert allocs == []
+    # the profiler does see an allocating slerp (the check can fail)
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        slerp(z[0], z[1], 0.3)
+    assert any(e.cpu_memory_usage > 0 for e in prof.events())
 
 
 # -- offline drivers ----------------------------------------------------------------------

@@ -54,50 +54,57 @@ class TorchDecoder:
 class LatentFrames:
     """Frames of a latent bank: ``frame(k, s)`` = decode(slerp(z_k, z_k+1, s)).
 
-    The latents live on the decoder's device; slerp runs there too, in the same
-    stream.  The result is copied into one preallocated host buffer (pinned on
-    CUDA) that each call overwrites.
+    The latents live on the decoder's device (fp32); slerp runs there too, in the
+    same stream, straight into a preallocated decoder input, and the frame is copied
+    into one preallocated host buffer (pinned on CUDA) that each call overwrites.
+    ``frame`` allocates no tensors of its own (the compile and TensorRT backends
+    none either); ``batch`` (``vj record``) allocates per call.
     """
 
     def __init__(self, latents: np.ndarray, decoder) -> None:
         import torch
 
+        from vj.motion.slerp import KeyframeSlerp
+
         self.decoder = decoder
         self.name = decoder.name
-        self.z = torch.from_numpy(np.ascontiguousarray(latents)).to(decoder.device, decoder.dtype)
+        self.z = torch.from_numpy(np.ascontiguousarray(latents, np.float32)).to(decoder.device)
         self.count = len(self.z)
         #: static-shape backends (compile, onnx, tensorrt) decode exactly this many at once
         self.fixed_batch = int(decoder.shape[0]) if hasattr(decoder, "shape") else None
-        probe = self._decode(self.z[:1])
+        self._zin = torch.zeros((self.fixed_batch or 1, *self.z.shape[1:]),
+                                device=decoder.device, dtype=decoder.dtype)
+        self.latent = KeyframeSlerp(self.z, self._zin[0])
+        probe = self.decoder.decode(self._zin)
         h, w = probe.shape[1:3]
         pin = str(decoder.device).startswith("cuda")
         self._host = torch.empty((h, w, 3), dtype=torch.uint8, pin_memory=pin)
         self._np = self._host.numpy()
-        self._s = torch.zeros(1, device=decoder.device)
         self.size = (int(w), int(h))
 
-    def latent(self, k: int, s: float):
-        from vj.motion.slerp import slerp
-
-        a, b = self.z[k % self.count], self.z[(k + 1) % self.count]
-        self._s.fill_(0.0 if not s > 0.0 else (1.0 if s > 1.0 else float(s)))
-        return slerp(a[None], b[None], self._s)
-
     def _decode(self, z):
-        """Decode ``z``, padding to the backend's fixed batch when it has one."""
+        """Decode ``z`` of any length: static-shape backends get chunks of their fixed
+        batch, the last one padded with copies of its final latent."""
         import torch
 
-        n = z.shape[0]
-        if self.fixed_batch is not None and n != self.fixed_batch:
-            pad = z[-1:].expand(self.fixed_batch - n, *z.shape[1:])
-            return self.decoder.decode(torch.cat([z, pad]))[:n]
-        return self.decoder.decode(z)
+        n, fb = z.shape[0], self.fixed_batch
+        if fb is None or n == fb:
+            return self.decoder.decode(z)
+        outs = []
+        for i in range(0, n, fb):
+            part = z[i:i + fb]
+            m = part.shape[0]
+            if m < fb:
+                part = torch.cat([part, part[-1:].expand(fb - m, *part.shape[1:])])
+            outs.append(self.decoder.decode(part)[:m].clone())  # static buffers: copy out
+        return torch.cat(outs)
 
     def frame(self, k: int, s: float) -> np.ndarray:
         import torch
 
         with torch.inference_mode():
-            self._host.copy_(self._decode(self.latent(k, s))[0])
+            self.latent(k, s)
+            self._host.copy_(self.decoder.decode(self._zin)[0])
         return self._np
 
     def batch(self, ks, ss):
@@ -112,4 +119,4 @@ class LatentFrames:
             s = torch.as_tensor(np.clip(np.asarray(ss, np.float64), 0.0, 1.0),
                                 device=self.z.device)
             z = slerp(self.z[k], self.z[k1], s.to(torch.float32))
-            return self._decode(z.to(self.z.dtype)).cpu().numpy()
+            return self._decode(z.to(self.decoder.dtype)).cpu().numpy()
