@@ -90,6 +90,15 @@ def test_bench_keyframe_runs_the_same_code_on_the_tiny_model():
     assert "64x64 (latent [4, 32, 32])" in res.stdout
 
 
+def test_bench_record_runs_a_latent_bank_through_the_decoder():
+    res = run_vj("bench", "record", "--tiny", "--size", 64, "--seconds", 2, "--batch", 3,
+                 "--decoder", "onnx", "--device", "cpu")
+    assert res.returncode == 0, res.stderr
+    assert "tiny MoVQ architecture, random weights, decoder onnx on cpu, batch 3, 64x64" \
+        in res.stdout
+    assert float(res.stdout.split(" = ")[1].split("x")[0]) > 0
+
+
 def test_real_architecture_has_the_published_sizes():
     """Parameter counts of the configs used by `vj bench keyframe` and the decode
     benchmarks match the model cards (UNet 1.22B, MoVQ 67M, prior 1B, ViT-bigG 1.8B)."""

@@ -118,34 +118,72 @@ def peak_rss_mb() -> float:
 
 
 def bench_record(*, seconds: float = 60.0, size: int = 512, fps: int = 30,
-                 keyframes: int = 8) -> dict:
-    """Record a synthetic song of ``seconds`` through an image bank; real time factor and
-    peak memory of the whole process."""
+                 keyframes: int = 8, model: str = "image", decoder: str = "auto",
+                 device: str = "auto", batch: int | None = None) -> dict:
+    """Record a synthetic song of ``seconds``; real time factor and peak memory of the
+    whole process.  ``model``: ``image`` (an image bank), ``real`` (the real Kandinsky 2.2
+    MoVQ architecture with random weights and random latents: the speed of a real model
+    bank) or ``tiny`` (the test architecture)."""
     import tempfile
     from pathlib import Path
 
     import soundfile as sf
 
-    from vj.generate.artwork import artwork
-    from vj.generate.images import image_bank
-    from vj.record import record
+    from vj.record import RECORD_BATCH, record
 
+    if model not in ("image", "real", "tiny"):
+        raise ValueError(f"model={model!r}: image, real or tiny")
     with tempfile.TemporaryDirectory(prefix="vj-bench-") as tmp:
         song = Path(tmp) / "song.wav"
         sf.write(song, drum_and_chords(sr=44100, duration=seconds), 44100)
-        paths = []
-        for i in range(keyframes):
-            p = Path(tmp) / f"{i}.png"
-            artwork(seed=i, size=size).save(p)
-            paths.append(p)
-        bank = image_bank(paths, size=size)
+        frames, name = None, "image mode"
+        if model == "image":
+            from vj.generate.artwork import artwork
+            from vj.generate.images import image_bank
+
+            paths = []
+            for i in range(keyframes):
+                p = Path(tmp) / f"{i}.png"
+                artwork(seed=i, size=size).save(p)
+                paths.append(p)
+            bank = image_bank(paths, size=size)
+        else:
+            import torch
+
+            from vj.bank import Bank
+            from vj.decode import best_decoder
+            from vj.decode.torch_backend import LatentFrames
+            from vj.generate.kandinsky import pick_device
+
+            dev, dtype = pick_device(device)
+            if batch is None:
+                batch = RECORD_BATCH["cuda" if dev.startswith("cuda") else "cpu"]
+            movq, factor = _movq(tiny=model == "tiny")
+            h = size // factor
+            z = torch.randn((keyframes, 4, h, h), generator=torch.Generator().manual_seed(0))
+            bank = Bank("latent", z.numpy(), {"width": size, "height": size})
+            dec = best_decoder(decoder, movq.eval().to(dev, dtype), dev, dtype, (batch, 4, h, h))
+            frames = LatentFrames(z.numpy(), dec)
+            name = (f"{model} MoVQ architecture, random weights, decoder {dec.name} on {dev}, "
+                    f"batch {batch}")
         t = time.perf_counter()
         res = record(str(song), bank, str(Path(tmp) / "out.mp4"), fps=fps, size=size,
-                     progress=False)
+                     batch=batch, frames=frames, progress=False)
         wall = time.perf_counter() - t
     return {"seconds": seconds, "wall": wall, "realtime_factor": seconds / wall,
             "fps": res.frames / wall, "frames": res.frames, "size": size,
-            "peak_rss_mb": peak_rss_mb()}
+            "peak_rss_mb": peak_rss_mb(), "what": name}
+
+
+def _movq(tiny: bool):
+    """A MoVQ with random weights and its pixels-per-latent factor."""
+    if tiny:
+        from vj.generate.tiny import tiny_decoder_pipeline
+
+        return tiny_decoder_pipeline().movq, 2
+    from vj.generate.architecture import movq as real_movq
+
+    return real_movq(), 8
 
 
 #: Dense fp16/bf16 tensor-core peak (TFLOP/s) by GPU name, for the "math limit" column.
@@ -185,16 +223,7 @@ def bench_decode(*, sizes=(512, 768), backends=("torch", "compile", "tensorrt", 
     cuda = dev.startswith("cuda")
     name = torch.cuda.get_device_name() if cuda else machine()
     peak = peak_tflops(name) if cuda else None
-    if tiny:
-        from vj.generate.tiny import tiny_decoder_pipeline
-
-        movq = tiny_decoder_pipeline().movq
-        factor = 2
-    else:
-        from vj.generate.architecture import movq as real_movq
-
-        movq = real_movq()
-        factor = 8
+    movq, factor = _movq(tiny)
     movq = movq.eval()
     rows = []
     sync = torch.cuda.synchronize if cuda else (lambda: None)

@@ -259,9 +259,12 @@ def cmd_bench(args) -> int:
     if args.what == "record":
         from vj.bench import bench_record
 
-        r = bench_record(seconds=args.seconds, size=(args.size or [512])[0], fps=30)
+        model = "tiny" if args.tiny else args.model
+        r = bench_record(seconds=args.seconds, size=(args.size or [512])[0], fps=30,
+                         model=model, decoder=args.decoder, device=args.device,
+                         batch=(args.batch or [None])[0])
         print(f"machine: {machine()}")
-        print(f"record, image mode, {r['size']}x{r['size']}, 30 fps: {r['seconds']:.0f} s of "
+        print(f"record, {r['what']}, {r['size']}x{r['size']}, 30 fps: {r['seconds']:.0f} s of "
               f"music in {r['wall']:.1f} s = {r['realtime_factor']:.2f}x real time "
               f"({r['fps']:.0f} frames/s); peak memory {r['peak_rss_mb']:.0f} MB")
     if args.what == "audio":
@@ -493,24 +496,34 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure speed (prints numbers)",
                        description="Benchmarks. audio: the streaming energy engine on one core. "
                        "keyframe: one Kandinsky keyframe, real architecture, random weights. "
-                       "record: vj record of a synthetic song (--seconds) in image mode. "
+                       "record: vj record of a synthetic song (--seconds), image mode or "
+                       "(--model real) the real MoVQ architecture with random weights. "
                        "decode: the MoVQ decoder backends (docs/benchmarks.md). "
                        "tagger: the musicnn tagger on one core.")
     p.add_argument("what", choices=["audio", "keyframe", "record", "decode", "tagger"],
                    help="what to measure")
     p.add_argument("--backend", nargs="+", help="decode: backends (default all)")
-    p.add_argument("--batch", type=int, nargs="+", help="decode: batch sizes (default 1)")
+    p.add_argument("--batch", type=int, nargs="+",
+                   help="decode: batch sizes (default 1); record: frames per decoder call "
+                   "(default 8 on a GPU, 1 on a CPU)")
+    p.add_argument("--model", choices=["image", "real"], default="image",
+                   help="record: an image bank (default) or a latent bank decoded by the real "
+                   "MoVQ architecture with random weights")
+    p.add_argument("--decoder", default="auto",
+                   help="record --model real: decoder backend (default auto)")
     p.add_argument("--frames", type=int, default=200, help="decode: timed frames (default 200)")
     p.add_argument("--json", metavar="FILE", help="decode: also write the rows as JSON")
     p.add_argument("--size", type=int, nargs="+",
                    help="keyframe, decode: sizes (default 512 768); record: frame size (512)")
-    p.add_argument("--device", default="auto", help="keyframe, decode: auto, cpu or cuda")
+    p.add_argument("--device", default="auto",
+                   help="keyframe, decode, record: auto, cpu or cuda")
     p.add_argument("--steps", type=int, default=50, help="keyframe: decoder steps (default 50)")
     p.add_argument("--prior-steps", type=int, default=25,
                    help="keyframe: prior steps (default 25)")
     p.add_argument("--repeats", type=int, default=2, help="keyframe: timed runs per size")
     p.add_argument("--tiny", action="store_true",
-                   help="keyframe, decode: tiny architecture (a quick check of the benchmark)")
+                   help="keyframe, decode, record: tiny architecture (a quick check of the "
+                   "benchmark)")
     p.add_argument("--seconds", type=_positive_float, default=60.0,
                    help="seconds of synthetic audio (default 60)")
     _energy_options(p)

@@ -7,6 +7,7 @@ stream to the encoder (on its own thread), so memory stays flat.
 """
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from vj.bank import Bank, load_bank
 from vj.errors import ParameterError
 from vj.motion.drivers import (OnlineDriver, SEGMENT_SECONDS, energy_positions, fixed_segments,
                                linear_positions)
+from vj.prefetch import prefetch
 from vj.video import VideoWriter, check_output
 
 INTERPOLATIONS = ("energy", "linear", "online")
@@ -25,6 +27,10 @@ INTERPOLATIONS = ("energy", "linear", "online")
 #: on a GPU 8 (the issue's measurements found no per-frame gain from batch 8 with
 #: compile, so this only keeps the GPU fed; re-check with `vj bench decode --batch 1 8`).
 RECORD_BATCH = {"cuda": 8, "cpu": 1}
+#: Frames per chunk handed from the decode thread to the draw loop for image banks.
+IMAGE_CHUNK = 8
+#: Chunks decoded ahead of the one being drawn and encoded.
+PREFETCH_DEPTH = 2
 
 
 @dataclass(frozen=True)
@@ -119,13 +125,33 @@ def onset_per_frame(curve, times: np.ndarray, fps: int) -> np.ndarray:
     return out
 
 
+def decoded_chunks(frames, ks: np.ndarray, ss: np.ndarray, chunk: int, batched: bool):
+    """The video's pictures in order, as uint8 ``[n, H, W, 3]`` arrays of ``chunk`` frames
+    (the last may be shorter): one decoder call per chunk when ``batched``."""
+    for i in range(0, len(ks), chunk):
+        stop = min(i + chunk, len(ks))
+        if batched:
+            yield frames.batch(ks[i:stop], ss[i:stop])
+            continue
+        first = frames.frame(int(ks[i]), float(ss[i]))
+        out = np.empty((stop - i, *first.shape), first.dtype)
+        out[0] = first  # frame() reuses its buffer: copy before the next call
+        for j in range(i + 1, stop):
+            out[j - i] = frames.frame(int(ks[j]), float(ss[j]))
+        yield out
+
+
 def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | None = None,
            interp: str = "energy", segment: str | float = SEGMENT_SECONDS, start: float = 0.0,
            duration: float | None = None, fx: str | None = None, decoder: str = "auto",
-           device: str = "auto", batch: int | None = None,
+           device: str = "auto", batch: int | None = None, frames=None,
            progress: bool = True) -> RecordResult:
     """Render ``song`` through ``bank`` to ``out`` (H.264 + AAC) with the show's shaders
-    on the headless target, on a fixed time step of 1/fps."""
+    on the headless target, on a fixed time step of 1/fps.
+
+    Decoding runs on its own thread, a chunk or two ahead of drawing, and encoding on
+    another, so the three overlap.  ``frames`` is an already opened frame source
+    (benchmarks); by default the bank's is opened with ``decoder`` on ``device``."""
     from vj.decode import open_frames
     from vj.render.fx import FxSettings, Uniforms, compute
     from vj.render.renderer import Renderer
@@ -157,8 +183,10 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | 
         batch = RECORD_BATCH["cuda" if pick_device(device)[0].startswith("cuda") else "cpu"]
     if batch < 1:
         raise ParameterError(f"batch={batch!r}: must be at least 1")
-    batch = batch if bank.mode == "latent" else 1
-    frames = open_frames(bank, decoder, device, batch=batch)
+    batched = bank.mode == "latent" and batch > 1
+    frames = frames if frames is not None else open_frames(
+        bank, decoder, device, batch=batch if batched else 1)
+    chunk = batch if batched else IMAGE_CHUNK
     w, h = frames.size
     out_size = (size, size) if size else (w, h)
     target = HeadlessTarget(out_size)
@@ -168,20 +196,19 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | 
         bar = _progress(len(times), progress)
         with VideoWriter(out, *out_size, fps, song=song, start=start,
                          duration=source.duration) as vw:
-            for start_i in range(0, len(times), batch):
-                stop = min(start_i + batch, len(times))
-                if batch > 1:  # one decoder call for the chunk (the GPU stays busy)
-                    images = frames.batch(ks[start_i:stop], ss[start_i:stop])
-                for i in range(start_i, stop):
-                    img = images[i - start_i] if batch > 1 else frames.frame(int(ks[i]),
-                                                                             float(ss[i]))
-                    renderer.upload(img)
-                    compute(u, fx_settings, time=float(times[i]), onset=float(onset[i]),
-                            energy=float(energy[i]), intensity=intensity, master=1.0,
-                            blackout=False, crossfade=0.0)
-                    renderer.frame(u)
-                    vw.write(renderer.read())
-                    bar.update(1)
+            i = 0
+            with closing(prefetch(lambda: decoded_chunks(frames, ks, ss, chunk, batched),
+                                  PREFETCH_DEPTH, name="vj-record-decode")) as chunks:
+                for images in chunks:
+                    for img in images:
+                        renderer.upload(img)
+                        compute(u, fx_settings, time=float(times[i]), onset=float(onset[i]),
+                                energy=float(energy[i]), intensity=intensity, master=1.0,
+                                blackout=False, crossfade=0.0)
+                        renderer.frame(u)
+                        vw.write(renderer.read())
+                        bar.update(1)
+                        i += 1
         bar.close()
     finally:
         target.close()
