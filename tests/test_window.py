@@ -82,3 +82,41 @@ def test_live_in_a_window(xvfb, tmp_path, art_bank):
     frames = int(res.stdout.split("show summary: ")[1].split()[0])
     assert frames > 20
     del np
+
+
+MONITOR_SCRIPT = r"""
+import glfw
+import numpy as np
+from vj.render.fx import Uniforms
+from vj.render.renderer import Renderer
+from vj.render.targets import WindowTarget
+
+w = WindowTarget((320, 240), monitor=0, fullscreen=True)
+m = glfw.get_window_monitor(w.window)
+print("FULL", bool(m), w.size)
+# Xvfb cannot unplug its screen, so the monitor events glfw would deliver are sent to
+# the target's callback by hand; the window, context and glfw calls are real.
+w._on_monitor(m, glfw.DISCONNECTED)
+glfw.poll_events()
+print("UNPLUGGED", bool(glfw.get_window_monitor(w.window)), w.fullscreen, w.want_fullscreen)
+r = Renderer(w.ctx, (64, 64), w.size)
+r.upload(np.full((64, 64, 3), 200, np.uint8))
+r.frame(Uniforms(), w.ctx.screen, flip=True, target_size=w.size)
+print("DRAWN", np.frombuffer(w.ctx.screen.read(components=3), np.uint8).mean())
+w.swap()
+w._on_monitor(m, glfw.CONNECTED)
+print("REPLUGGED", bool(glfw.get_window_monitor(w.window)), w.fullscreen)
+w.close()
+"""
+
+
+def test_window_survives_its_monitor_going_away_and_coming_back(xvfb):
+    env = dict(os.environ, DISPLAY=xvfb)
+    res = subprocess.run([sys.executable, "-c", MONITOR_SCRIPT], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "FULL True (1024, 768)" in out
+    assert "UNPLUGGED False False True" in out
+    assert float(out.split("DRAWN")[1].split()[0]) > 100  # still drawing, in a window
+    assert "REPLUGGED True True" in out

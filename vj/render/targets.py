@@ -73,6 +73,14 @@ def monitors() -> list[dict]:
     return out
 
 
+def _address(handle) -> int | None:
+    """The C address of a glfw handle (pyglfw returns a new ctypes pointer object on
+    every call, so ``==`` on the objects says nothing)."""
+    import ctypes
+
+    return ctypes.cast(handle, ctypes.c_void_p).value if handle else None
+
+
 class WindowTarget:
     """A glfw window with vsync.  ``monitor``: index or part of a name; with
     ``fullscreen`` the window covers that monitor borderless at its own mode."""
@@ -104,6 +112,8 @@ class WindowTarget:
         glfw.set_key_callback(self.window, self._on_key)
         glfw.set_monitor_callback(self._on_monitor)
         self.fullscreen = False
+        #: what the user asked for; a monitor coming back restores it
+        self.want_fullscreen = False
         if fullscreen:
             self.set_fullscreen(True)
         self.name = f"window ({self.ctx.info['GL_RENDERER']})"
@@ -127,8 +137,10 @@ class WindowTarget:
                 return m
         return None
 
-    def set_fullscreen(self, on: bool) -> None:
+    def set_fullscreen(self, on: bool, *, asked: bool = True) -> None:
         glfw = self.glfw
+        if asked:
+            self.want_fullscreen = on
         if on:
             m = self._pick_monitor()
             if m is None:
@@ -145,12 +157,18 @@ class WindowTarget:
         self.set_fullscreen(not self.fullscreen)
 
     def _on_monitor(self, monitor, event) -> None:
-        # A projector unplugged mid-show: fall back to a window instead of dying.
-        if event == self.glfw.DISCONNECTED and self.fullscreen:
-            current = self.glfw.get_window_monitor(self.window)
-            if not current or current == monitor:
+        """A projector unplugged mid-show: go on in a window instead of dying (glfw has
+        already taken the window off it); plugged back in: fullscreen on it again."""
+        glfw = self.glfw
+        if event == glfw.DISCONNECTED and self.fullscreen:
+            current = glfw.get_window_monitor(self.window)
+            if not current or _address(current) == _address(monitor):
                 log.warning("the monitor was disconnected; continuing in a window")
-                self.set_fullscreen(False)
+                self.set_fullscreen(False, asked=False)
+        elif event == glfw.CONNECTED and self.want_fullscreen and not self.fullscreen:
+            if self._pick_monitor() is not None:
+                log.warning("a monitor was connected; back to fullscreen")
+                self.set_fullscreen(True, asked=False)
 
     def _on_key(self, window, key, scancode, action, mods) -> None:
         if action == self.glfw.PRESS:
