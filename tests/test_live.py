@@ -86,20 +86,34 @@ def test_silence_then_clicks_moves_only_after_the_first_click(click_song, art_ba
 def test_audio_to_photon_latency(click_song, art_bank):
     """Impulse in, first changed frame out: at most 50 ms at 60 Hz (image decoder)."""
     song, clicks = click_song
+    from vj.bench import impulse_latencies
+
     show, s = _run([art_bank], song, duration=4.0)
-    t = np.array(show.log.wall)
-    change = np.array(show.log.change)
-    lat = []
-    for c in _click_walls(show, clicks):
-        if c + 0.2 > t[-1]:
-            continue
-        after = np.nonzero((t >= c) & (change > 0.5))[0]
-        if len(after):
-            lat.append((t[after[0]] - c) * 1000)
+    lat = impulse_latencies(show.log.wall, show.log.change, _click_walls(show, clicks))
     print(f"\nimpulse-to-photon latency: median {np.median(lat):.1f} ms, max {max(lat):.1f} ms "
           f"over {len(lat)} clicks (frame period 16.7 ms)")
     assert len(lat) >= 4
     assert np.median(lat) <= 50.0
+
+
+def test_bench_latency_command():
+    """`vj bench latency` (what the H100 check runs, with --model real) on an image bank."""
+    res = run_vj("bench", "latency", "--size", 128, "--seconds", 4, "--device", "cpu")
+    assert res.returncode == 0, res.stderr
+    line = res.stdout.splitlines()[-1]
+    assert "image bank 128x128, decoder image" in line
+    clicks = int(line.split(" over ")[1].split()[0])
+    median = float(line.split(": median ")[1].split()[0])
+    assert clicks >= 3 and 0 < median <= 50.0, line
+
+
+def test_bench_latency_on_a_latent_bank_with_its_own_model_folder():
+    """The --model real path (random-weight MoVQ saved as the bank's model) on the tiny MoVQ."""
+    res = run_vj("bench", "latency", "--tiny", "--size", 64, "--seconds", 4, "--device", "cpu")
+    assert res.returncode == 0, res.stderr
+    line = res.stdout.splitlines()[-1]
+    assert "tiny bank 64x64, decoder onnx" in line
+    assert int(line.split(" over ")[1].split()[0]) >= 2, line
 
 
 def test_audio_stopping_decays_to_stillness(tmp_path, art_bank):

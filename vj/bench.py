@@ -313,3 +313,80 @@ def bench_tagger(*, model: str = "MTT_musicnn", runs: int = 50) -> dict:
         out[backend] = float(np.median(costs) * 1000)
         out[backend + "_p99"] = float(np.percentile(costs, 99) * 1000)
     return out
+
+
+def impulse_latencies(wall, change, impulse_walls, *, threshold: float = 0.5,
+                      window: float = 0.2) -> list[float]:
+    """Milliseconds from each impulse (wall time it was fed) to the first frame, swapped
+    at or after it, that differs from the one before by more than ``threshold`` levels.
+    Impulses less than ``window`` seconds before the end are skipped."""
+    t, change = np.asarray(wall), np.asarray(change)
+    out = []
+    for c in impulse_walls:
+        if c + window > t[-1]:
+            continue
+        after = np.nonzero((t >= c) & (change > threshold))[0]
+        if len(after):
+            out.append(float((t[after[0]] - c) * 1000))
+    return out
+
+
+def latency_bank(folder, *, model: str = "image", size: int = 512, keyframes: int = 4,
+                 device: str = "auto"):
+    """A bank for the latency benchmark: image mode, or random latents with a MoVQ of
+    random weights (``real`` architecture or ``tiny``) saved beside it as its model."""
+    from pathlib import Path
+
+    from vj.bank import Bank, make_manifest, save_bank
+
+    folder = Path(folder)
+    if model == "image":
+        from vj.generate.artwork import artwork
+        from vj.generate.images import image_bank
+
+        paths = []
+        for i in range(keyframes):
+            artwork(seed=i, size=size).save(folder / f"art{i}.png")
+            paths.append(folder / f"art{i}.png")
+        return save_bank(image_bank(paths, size=size), folder / "bank")
+    import torch
+
+    movq, factor = _movq(tiny=model == "tiny")
+    movq.save_pretrained(folder / "model" / "movq")
+    h = size // factor
+    z = torch.randn((keyframes, 4, h, h), generator=torch.Generator().manual_seed(0)).numpy()
+    manifest = make_manifest("latent", z, width=size, height=size, model={
+        "decoder": {"source": str(folder / "model")}, "weights": "random"})
+    return save_bank(Bank("latent", z, manifest), folder / "bank")
+
+
+def bench_latency(*, model: str = "image", size: int = 512, decoder: str = "auto",
+                  device: str = "auto", seconds: float = 6.0, fps: float = 60.0) -> dict:
+    """Impulse-to-photon latency of the headless show: a click track is played through
+    the file source, and each click is timed to the first changed frame (readback)."""
+    import tempfile
+    from pathlib import Path
+
+    import soundfile as sf
+
+    from vj.audio.synth import click_train
+    from vj.show import Show, ShowConfig
+
+    sr = 22050
+    y, clicks = click_train(sr=sr, duration=seconds, bpm=120.0, offset=1.0)
+    with tempfile.TemporaryDirectory(prefix="vj-bench-") as tmp:
+        song = Path(tmp) / "clicks.wav"
+        sf.write(song, y, sr)
+        bank = latency_bank(tmp, model=model, size=size, device=device)
+        cfg = ShowConfig(banks=[str(bank)], audio_file=str(song), headless=True,
+                         size=(size, size), osc=False, preset="techno", fps=fps,
+                         duration=seconds - 0.5, decoder=decoder, device=device)
+        show = Show(cfg, probe=True)
+        summary = show.run()
+        walls = [show.feeder.wall_of(int(c * sr)) - show.t0 for c in clicks]
+        lat = impulse_latencies(show.log.wall, show.log.change, walls)
+    return {"latencies_ms": lat, "median_ms": float(np.median(lat)) if lat else float("nan"),
+            "max_ms": float(max(lat)) if lat else float("nan"), "clicks": len(lat),
+            "decoder": summary.decoder, "decode_ms_median": summary.decode_ms_median,
+            "fps": summary.fps, "drops": summary.drops, "frames": summary.frames,
+            "model": model, "size": size, "period_ms": 1000.0 / fps}

@@ -218,6 +218,8 @@ def cmd_presets(args) -> int:
 def cmd_bench(args) -> int:
     from vj.bench import bench_audio, machine, one_core
 
+    seconds = args.seconds or (8.0 if args.what == "latency" else 60.0)
+
     if args.what == "keyframe":
         from vj.bench import bench_keyframe
 
@@ -260,16 +262,28 @@ def cmd_bench(args) -> int:
         from vj.bench import bench_record
 
         model = "tiny" if args.tiny else args.model
-        r = bench_record(seconds=args.seconds, size=(args.size or [512])[0], fps=30,
+        r = bench_record(seconds=seconds, size=(args.size or [512])[0], fps=30,
                          model=model, decoder=args.decoder, device=args.device,
                          batch=(args.batch or [None])[0])
         print(f"machine: {machine()}")
         print(f"record, {r['what']}, {r['size']}x{r['size']}, 30 fps: {r['seconds']:.0f} s of "
               f"music in {r['wall']:.1f} s = {r['realtime_factor']:.2f}x real time "
               f"({r['fps']:.0f} frames/s); peak memory {r['peak_rss_mb']:.0f} MB")
+    if args.what == "latency":
+        from vj.bench import bench_latency
+
+        model = "tiny" if args.tiny else args.model
+        r = bench_latency(model=model, size=(args.size or [512])[0], decoder=args.decoder,
+                          device=args.device, seconds=max(seconds, 3.0))
+        print(f"machine: {machine()}")
+        print(f"impulse-to-photon latency, headless, {r['model']} bank "
+              f"{r['size']}x{r['size']}, decoder {r['decoder']} (median "
+              f"{r['decode_ms_median']:.1f} ms per frame), {r['fps']:.1f} fps, "
+              f"{r['drops']} dropped: median {r['median_ms']:.1f} ms, max {r['max_ms']:.1f} ms "
+              f"over {r['clicks']} clicks (frame period {r['period_ms']:.1f} ms)")
     if args.what == "audio":
         pin = one_core()
-        r = bench_audio(seconds=args.seconds, params=_params(args))
+        r = bench_audio(seconds=seconds, params=_params(args))
         print(f"machine: {machine()} ({pin})")
         print(f"streaming energy: {r['audio_seconds']:.1f} s of audio in {r['wall_seconds']:.3f} s"
               f" = {r['realtime_factor']:.0f}x real time on one core")
@@ -499,33 +513,36 @@ def build_parser() -> argparse.ArgumentParser:
                        "record: vj record of a synthetic song (--seconds), image mode or "
                        "(--model real) the real MoVQ architecture with random weights. "
                        "decode: the MoVQ decoder backends (docs/benchmarks.md). "
-                       "tagger: the musicnn tagger on one core.")
-    p.add_argument("what", choices=["audio", "keyframe", "record", "decode", "tagger"],
+                       "tagger: the musicnn tagger on one core. "
+                       "latency: impulse-to-photon latency of the headless show on a click "
+                       "track (--model image or real).")
+    p.add_argument("what", choices=["audio", "keyframe", "record", "decode", "tagger",
+                                    "latency"],
                    help="what to measure")
     p.add_argument("--backend", nargs="+", help="decode: backends (default all)")
     p.add_argument("--batch", type=int, nargs="+",
                    help="decode: batch sizes (default 1); record: frames per decoder call "
                    "(default 8 on a GPU, 1 on a CPU)")
     p.add_argument("--model", choices=["image", "real"], default="image",
-                   help="record: an image bank (default) or a latent bank decoded by the real "
-                   "MoVQ architecture with random weights")
+                   help="record, latency: an image bank (default) or a latent bank decoded by "
+                   "the real MoVQ architecture with random weights")
     p.add_argument("--decoder", default="auto",
-                   help="record --model real: decoder backend (default auto)")
+                   help="record, latency: decoder backend (default auto)")
     p.add_argument("--frames", type=int, default=200, help="decode: timed frames (default 200)")
     p.add_argument("--json", metavar="FILE", help="decode: also write the rows as JSON")
     p.add_argument("--size", type=int, nargs="+",
                    help="keyframe, decode: sizes (default 512 768); record: frame size (512)")
     p.add_argument("--device", default="auto",
-                   help="keyframe, decode, record: auto, cpu or cuda")
+                   help="keyframe, decode, record, latency: auto, cpu or cuda")
     p.add_argument("--steps", type=int, default=50, help="keyframe: decoder steps (default 50)")
     p.add_argument("--prior-steps", type=int, default=25,
                    help="keyframe: prior steps (default 25)")
     p.add_argument("--repeats", type=int, default=2, help="keyframe: timed runs per size")
     p.add_argument("--tiny", action="store_true",
-                   help="keyframe, decode, record: tiny architecture (a quick check of the "
+                   help="keyframe, decode, record, latency: tiny architecture (a quick check of the "
                    "benchmark)")
-    p.add_argument("--seconds", type=_positive_float, default=60.0,
-                   help="seconds of synthetic audio (default 60)")
+    p.add_argument("--seconds", type=_positive_float, default=None,
+                   help="seconds of synthetic audio (default 60; latency: 8)")
     _energy_options(p)
     p.set_defaults(func=cmd_bench)
 
