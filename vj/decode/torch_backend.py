@@ -108,15 +108,18 @@ class LatentFrames:
         return self._np
 
     def batch(self, ks, ss):
-        """Decode several positions at once (``vj record``); uint8 [N, H, W, 3] on the host."""
+        """Decode several positions at once (``vj record``); uint8 [N, H, W, 3] on the host.
+        The slerp weights come from the same per-pair angles as :meth:`frame`."""
         import torch
 
-        from vj.motion.slerp import slerp
+        from vj.motion.slerp import slerp_weights
 
+        ks = np.asarray(ks, np.int64) % self.count
+        ss = np.clip(np.asarray(ss, np.float64), 0.0, 1.0)
+        w = np.array([slerp_weights(*self.latent.pairs[k], s) for k, s in zip(ks, ss)],
+                     np.float32).reshape(len(ks), 2, 1, 1, 1)
         with torch.inference_mode():
-            k = torch.as_tensor(np.asarray(ks) % self.count, device=self.z.device)
-            k1 = (k + 1) % self.count
-            s = torch.as_tensor(np.clip(np.asarray(ss, np.float64), 0.0, 1.0),
-                                device=self.z.device)
-            z = slerp(self.z[k], self.z[k1], s.to(torch.float32))
+            k = torch.as_tensor(ks, device=self.z.device)
+            w = torch.from_numpy(w).to(self.z.device)
+            z = w[:, 0] * self.z[k] + w[:, 1] * self.z[(k + 1) % self.count]
             return self._decode(z.to(self.decoder.dtype)).cpu().numpy()
