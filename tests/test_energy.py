@@ -114,6 +114,29 @@ def test_memory_is_bounded():
     assert sizes < 2_000_000  # fixed-size state, whatever the stream length
 
 
+def test_offline_analysis_in_chunks_equals_the_whole_song():
+    """energy_reference separates the song a chunk at a time (flat memory for long sets);
+    with enough context for the harmonic median the result is the whole-song one."""
+    import librosa
+
+    y = drum_and_chords(sr=SR, duration=12.0)
+    whole = energy_reference(y, P, chunk_frames=None)
+    for chunk in (40, 97):  # several chunks, boundaries anywhere
+        parts = energy_reference(y, P, chunk_frames=chunk)
+        for f in ("percussive", "harmonic", "energy", "onset", "times"):
+            np.testing.assert_allclose(getattr(parts, f), getattr(whole, f), atol=1e-6,
+                                       err_msg=f"{f}, chunk {chunk}")
+    # and the whole-song path is librosa's own centred STFT + HPSS
+    D = librosa.stft(y, n_fft=P.n_fft, hop_length=P.hop, center=True)
+    _, D_p = librosa.decompose.hpss(D, kernel_size=(P.kernel_harmonic, P.kernel_percussive),
+                                    margin=P.margin)
+    mel = librosa.filters.mel(sr=P.sr, n_fft=P.n_fft, n_mels=P.n_mels)
+    perc = (mel @ np.abs(D_p) ** 2).max(axis=0)
+    assert len(perc) == len(whole.percussive)
+    np.testing.assert_allclose(whole.raw_percussive[perc > 1e-3 * perc.max()],
+                               perc[perc > 1e-3 * perc.max()], rtol=1e-4)
+
+
 def test_onset_strength_rises_on_clicks():
     y, clicks = click_train(sr=SR, duration=6.0, bpm=100.0)
     for curve in (energy_reference(y, P), StreamingEnergy(P).run(y)):

@@ -86,9 +86,10 @@ def segment_bounds(y: np.ndarray, sr: int, spec) -> np.ndarray:
 
 
 def positions(source: FileSource, times: np.ndarray, *, interp: str = "energy",
-              segment: str | float = SEGMENT_SECONDS, params: EnergyParams | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """Keyframe index and fraction for each time, by the chosen driver."""
+              segment: str | float = SEGMENT_SECONDS, params: EnergyParams | None = None,
+              curve=None) -> tuple[np.ndarray, np.ndarray]:
+    """Keyframe index and fraction for each time, by the chosen driver (``curve``: the
+    song's offline energy, when the caller has it already)."""
     if interp not in INTERPOLATIONS:
         raise ParameterError(f"interp={interp!r}: must be one of {', '.join(INTERPOLATIONS)}")
     params = params or EnergyParams()
@@ -100,7 +101,9 @@ def positions(source: FileSource, times: np.ndarray, *, interp: str = "energy",
         k, s = linear_positions(times, bounds)
         return step * k, s
     if interp == "energy":
-        k, s = energy_positions(times, energy_reference(source.samples, params), bounds)
+        if curve is None or curve.params != params:
+            curve = energy_reference(source.samples, params)
+        k, s = energy_positions(times, curve, bounds)
         return step * k, s
     # online: the live engine and driver, stepped on the video clock
     curve = StreamingEnergy(params).run(source.samples).at(times)
@@ -173,8 +176,8 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | 
     times = frame_times(source.duration, fps)
     if len(times) == 0:
         raise ParameterError(f"{song}: shorter than one video frame at {fps} fps")
-    ks, ss = positions(source, times, interp=interp, segment=segment)
     curve = energy_reference(source.samples, EnergyParams())
+    ks, ss = positions(source, times, interp=interp, segment=segment, curve=curve)
     energy = curve.at(times).energy
     onset = onset_per_frame(curve, times, fps)
     if batch is None:  # decode several frames per call on a GPU (docs/benchmarks.md)

@@ -179,7 +179,47 @@ def full_scale_power(params: EnergyParams) -> float:
     return float((mel_filterbank(params) @ spec).max())
 
 
-def energy_reference(y: np.ndarray, params: EnergyParams | None = None) -> EnergyCurve:
+#: STFT frames analysed at once by :func:`energy_reference` (about 47 s at the
+#: defaults): its memory does not grow with the song beyond a few small per-frame
+#: arrays, so an hour-long set analyses like a three-minute song.
+CHUNK_FRAMES = 2048
+
+
+def _separated_mel_power(y: np.ndarray, p: EnergyParams, chunk: int | None):
+    """Per STFT frame (centred, zero-padded, as ``librosa.stft(center=True)``): the mel
+    power of the percussive part, of the harmonic part and of the whole signal, and
+    the RMS.  Computed ``chunk`` frames at a time with enough context on both sides
+    for the harmonic median, so the result equals the whole-song computation."""
+    import librosa
+
+    n = 1 + len(y) // p.hop
+    chunk = n if not chunk else int(chunk)
+    ctx = p.kernel_harmonic // 2
+    mel = mel_filterbank(p)
+    padded = np.pad(y, p.n_fft // 2)
+    perc = np.empty(n, np.float32)
+    harm = np.empty(n, np.float32)
+    whole = np.empty((mel.shape[0], n), np.float32)
+    rms = np.empty(n, np.float32)
+    for a in range(0, n, chunk):
+        b = min(a + chunk, n)
+        lo, hi = max(0, a - ctx), min(n, b + ctx)
+        seg = padded[lo * p.hop:(hi - 1) * p.hop + p.n_fft]
+        D = librosa.stft(seg, n_fft=p.n_fft, hop_length=p.hop, center=False)
+        D_h, D_p = librosa.decompose.hpss(D, kernel_size=(p.kernel_harmonic,
+                                                          p.kernel_percussive), margin=p.margin)
+        keep = slice(a - lo, b - lo)
+        perc[a:b] = _reduce(mel @ (np.abs(D_p[:, keep]) ** 2), p.reduce)
+        harm[a:b] = _reduce(mel @ (np.abs(D_h[:, keep]) ** 2), p.reduce)
+        whole[:, a:b] = mel @ (np.abs(D[:, keep]) ** 2)
+        frames = librosa.util.frame(padded[a * p.hop:(b - 1) * p.hop + p.n_fft],
+                                    frame_length=p.n_fft, hop_length=p.hop)
+        rms[a:b] = np.sqrt(np.mean(np.abs(frames) ** 2, axis=0))
+    return perc, harm, whole, rms
+
+
+def energy_reference(y: np.ndarray, params: EnergyParams | None = None, *,
+                     chunk_frames: int | None = CHUNK_FRAMES) -> EnergyCurve:
     """The offline energy vector of a mono signal at ``params.sr``.
 
     Parameters
@@ -188,6 +228,9 @@ def energy_reference(y: np.ndarray, params: EnergyParams | None = None) -> Energ
         Mono audio, float, at ``params.sr``.
     params : EnergyParams, optional
         Analysis settings; the defaults follow the method.
+    chunk_frames : int or None
+        STFT frames separated at once (None: the whole song in one piece; the
+        result is the same, the memory is not).
 
     Returns
     -------
@@ -215,14 +258,7 @@ def energy_reference(y: np.ndarray, params: EnergyParams | None = None) -> Energ
     if not np.all(np.isfinite(y)):
         raise ParameterError("y: the signal contains NaN or infinite samples")
 
-    D = librosa.stft(y, n_fft=p.n_fft, hop_length=p.hop, center=True)
-    D_h, D_p = librosa.decompose.hpss(D, kernel_size=(p.kernel_harmonic, p.kernel_percussive),
-                                      margin=p.margin)
-    mel = mel_filterbank(p)
-    perc = _reduce(mel @ (np.abs(D_p) ** 2), p.reduce)
-    harm = _reduce(mel @ (np.abs(D_h) ** 2), p.reduce)
-
-    rms = librosa.feature.rms(y=y, frame_length=p.n_fft, hop_length=p.hop, center=True)[0]
+    perc, harm, whole, rms = _separated_mel_power(y, p, chunk_frames)
     silent = 20 * np.log10(np.maximum(rms, 1e-12)) < p.silence_db
     perc[silent] = 0.0
     harm[silent] = 0.0
@@ -234,7 +270,7 @@ def energy_reference(y: np.ndarray, params: EnergyParams | None = None) -> Energ
 
     # center=False: frame k holds the flux from frame k-1 to k, like the streaming engine.
     onset = librosa.onset.onset_strength(
-        S=librosa.power_to_db(mel @ (np.abs(D) ** 2)), sr=p.sr, hop_length=p.hop, center=False)
+        S=librosa.power_to_db(whole), sr=p.sr, hop_length=p.hop, center=False)
     onset[silent[: len(onset)]] = 0.0
     times = librosa.frames_to_time(np.arange(len(E)), sr=p.sr, hop_length=p.hop)
     return EnergyCurve(times, P, H, E, _minmax(onset), p, perc.astype(np.float32),
