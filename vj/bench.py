@@ -117,6 +117,20 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def write_song(path, seconds: float, *, sr: int = 44100, piece: float = 60.0) -> None:
+    """A synthetic drum-and-chord song of ``seconds``, written a minute at a time (the
+    same minute repeated), so that making a long song does not count in the peak
+    memory of the benchmark that records it."""
+    import soundfile as sf
+
+    y = drum_and_chords(sr=sr, duration=min(seconds, piece)).astype(np.float32)
+    left = int(round(seconds * sr))
+    with sf.SoundFile(path, "w", samplerate=sr, channels=1, subtype="PCM_16") as f:
+        while left > 0:
+            f.write(y[:left])
+            left -= min(left, len(y))
+
+
 def bench_record(*, seconds: float = 60.0, size: int = 512, fps: int = 30,
                  keyframes: int = 8, model: str = "image", decoder: str = "auto",
                  device: str = "auto", batch: int | None = None) -> dict:
@@ -127,7 +141,6 @@ def bench_record(*, seconds: float = 60.0, size: int = 512, fps: int = 30,
     import tempfile
     from pathlib import Path
 
-    import soundfile as sf
 
     from vj.record import RECORD_BATCH, record
 
@@ -135,7 +148,7 @@ def bench_record(*, seconds: float = 60.0, size: int = 512, fps: int = 30,
         raise ValueError(f"model={model!r}: image, real or tiny")
     with tempfile.TemporaryDirectory(prefix="vj-bench-") as tmp:
         song = Path(tmp) / "song.wav"
-        sf.write(song, drum_and_chords(sr=44100, duration=seconds), 44100)
+        write_song(song, seconds)
         frames, name = None, "image mode"
         if model == "image":
             from vj.generate.artwork import artwork
