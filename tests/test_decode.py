@@ -1,5 +1,8 @@
-"""Decoder backends on the CPU with the tiny MoVQ (the GPU ones are checked by
-`vj bench decode`, which prints PSNR against fp32 eager, on a GPU machine)."""
+"""Decoder backends with the tiny MoVQ: on the CPU, and on a CUDA GPU where there is
+one (skipped otherwise; tools/gpu_check.sh runs them there, and `vj bench decode`
+prints PSNR against fp32 eager with the real architecture)."""
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -26,16 +29,31 @@ def reference(movq):
         return z, ref(z).numpy()
 
 
-@pytest.mark.parametrize("backend", ["torch", "onnx", "compile"])
-def test_backend_agrees_with_fp32_eager(backend, movq, reference):
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(),
+                          reason="needs a CUDA GPU (tools/gpu_check.sh runs these on one)")
+
+
+def _decoder(backend, movq, device, shape):
+    """fp32 on the CPU; fp16 on a GPU, from a copy (the fixture stays fp32 on the CPU)."""
+    if device == "cpu":
+        return make_decoder(backend, movq, "cpu", torch.float32, shape)
+    return make_decoder(backend, copy.deepcopy(movq), device, torch.float16, shape)
+
+
+@pytest.mark.parametrize("backend, device", [
+    ("torch", "cpu"), ("onnx", "cpu"), ("compile", "cpu"),
+    pytest.param("torch", "cuda", marks=CUDA), pytest.param("compile", "cuda", marks=CUDA)])
+def test_backend_agrees_with_fp32_eager(backend, device, movq, reference):
     z, ref = reference
-    dec = make_decoder(backend, movq, "cpu", torch.float32, tuple(z.shape))
-    out = dec.decode(z).cpu().numpy()
+    dec = _decoder(backend, movq, device, tuple(z.shape))
+    out = dec.decode(z.to(device, dec.dtype)).cpu().numpy()
     assert out.dtype == np.uint8 and out.shape == (1, 64, 64, 3)
     assert psnr(out, ref) >= 40.0
 
 
-def test_backends_agree_on_real_bank_latents(kandinsky, art, movq):
+@pytest.mark.parametrize("device, backends", [
+    ("cpu", ("torch", "onnx")), pytest.param("cuda", ("torch", "compile"), marks=CUDA)])
+def test_backends_agree_on_real_bank_latents(device, backends, kandinsky, art, movq):
     from vj.generate.kandinsky import PrepareSettings, make_bank
 
     bank, _ = make_bank(kandinsky, [art], "style", PrepareSettings(size=64, keyframes=2, steps=2,
@@ -44,8 +62,9 @@ def test_backends_agree_on_real_bank_latents(kandinsky, art, movq):
     z = torch.from_numpy(bank.frames[:1])
     with torch.inference_mode():
         ref = movq_module(bank_movq)(z).numpy()
-    for backend in ("torch", "onnx"):
-        out = make_decoder(backend, bank_movq, "cpu", torch.float32, tuple(z.shape)).decode(z)
+    for backend in backends:
+        dec = _decoder(backend, bank_movq, device, tuple(z.shape))
+        out = dec.decode(z.to(device, dec.dtype))
         assert psnr(out.cpu().numpy(), ref) >= 40.0, backend
 
 

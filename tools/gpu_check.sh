@@ -33,7 +33,7 @@ fi
 torch.cuda.get_device_name())"; } >"$out/device.txt" 2>&1
 head -n 12 "$out/device.txt"
 # correctness on the GPU (PSNR >= 40 dB against fp32 eager; no allocation per frame)
-step tests-gpu "$py" -m pytest -q -rs tests/test_gpu.py
+step tests-gpu "$py" -m pytest -q -rs tests/test_gpu.py tests/test_decode.py
 # issue 7: every backend, 512 and 768, batch 1 and 8 (median, p99, fps, speed-up, PSNR)
 step decode $vj bench decode --size 512 768 --batch 1 8 --backend all --frames 300 \
     --json "$out/decode.json"

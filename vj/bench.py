@@ -135,57 +135,29 @@ def bench_record(*, seconds: float = 60.0, size: int = 512, fps: int = 30,
                  keyframes: int = 8, model: str = "image", decoder: str = "auto",
                  device: str = "auto", batch: int | None = None) -> dict:
     """Record a synthetic song of ``seconds``; real time factor and peak memory of the
-    whole process.  ``model``: ``image`` (an image bank), ``real`` (the real Kandinsky 2.2
-    MoVQ architecture with random weights and random latents: the speed of a real model
-    bank) or ``tiny`` (the test architecture)."""
+    whole process.  ``model``: see :func:`bench_bank` (``real``: the speed of a real
+    model bank, no weights needed)."""
     import tempfile
     from pathlib import Path
 
+    from vj.record import record
 
-    from vj.record import RECORD_BATCH, record
-
-    if model not in ("image", "real", "tiny"):
-        raise ValueError(f"model={model!r}: image, real or tiny")
     with tempfile.TemporaryDirectory(prefix="vj-bench-") as tmp:
         song = Path(tmp) / "song.wav"
         write_song(song, seconds)
-        frames, name = None, "image mode"
-        if model == "image":
-            from vj.generate.artwork import artwork
-            from vj.generate.images import image_bank
-
-            paths = []
-            for i in range(keyframes):
-                p = Path(tmp) / f"{i}.png"
-                artwork(seed=i, size=size).save(p)
-                paths.append(p)
-            bank = image_bank(paths, size=size)
-        else:
-            import torch
-
-            from vj.bank import Bank
-            from vj.decode import best_decoder
-            from vj.decode.torch_backend import LatentFrames
-            from vj.generate.kandinsky import pick_device
-
-            dev, dtype = pick_device(device)
-            if batch is None:
-                batch = RECORD_BATCH["cuda" if dev.startswith("cuda") else "cpu"]
-            movq, factor = _movq(tiny=model == "tiny")
-            h = size // factor
-            z = torch.randn((keyframes, 4, h, h), generator=torch.Generator().manual_seed(0))
-            bank = Bank("latent", z.numpy(), {"width": size, "height": size})
-            dec = best_decoder(decoder, movq.eval().to(dev, dtype), dev, dtype, (batch, 4, h, h))
-            frames = LatentFrames(z.numpy(), dec)
-            name = (f"{model} MoVQ architecture, random weights, decoder {dec.name} on {dev}, "
-                    f"batch {batch}")
+        bank = bench_bank(tmp, model=model, size=size, keyframes=keyframes)
         t = time.perf_counter()
-        res = record(str(song), bank, str(Path(tmp) / "out.mp4"), fps=fps, size=size,
-                     batch=batch, frames=frames, progress=False)
+        res = record(str(song), str(bank), str(Path(tmp) / "out.mp4"), fps=fps, size=size,
+                     decoder=decoder, device=device, batch=batch, progress=False)
         wall = time.perf_counter() - t
+    from vj.generate.kandinsky import pick_device
+
+    what = "image mode" if model == "image" else (
+        f"{model} MoVQ architecture, random weights, decoder {res.decoder} on "
+        f"{pick_device(device)[0]}, batch {res.batch}")
     return {"seconds": seconds, "wall": wall, "realtime_factor": seconds / wall,
             "fps": res.frames / wall, "frames": res.frames, "size": size,
-            "peak_rss_mb": peak_rss_mb(), "what": name}
+            "peak_rss_mb": peak_rss_mb(), "what": what}
 
 
 def _movq(tiny: bool):
@@ -344,23 +316,22 @@ def impulse_latencies(wall, change, impulse_walls, *, threshold: float = 0.5,
     return out
 
 
-def latency_bank(folder, *, model: str = "image", size: int = 512, keyframes: int = 4,
-                 device: str = "auto"):
-    """A bank for the latency benchmark: image mode, or random latents with a MoVQ of
-    random weights (``real`` architecture or ``tiny``) saved beside it as its model."""
+def bench_bank(folder, *, model: str = "image", size: int = 512, keyframes: int = 4):
+    """A bank in ``folder``/bank for the benchmarks: ``image`` (procedural pictures), or
+    random latents whose model is a MoVQ of random weights saved beside it: the ``real``
+    Kandinsky 2.2 architecture or the ``tiny`` test one."""
     from pathlib import Path
 
     from vj.bank import Bank, make_manifest, save_bank
 
+    if model not in ("image", "real", "tiny"):
+        raise ValueError(f"model={model!r}: image, real or tiny")
     folder = Path(folder)
     if model == "image":
-        from vj.generate.artwork import artwork
+        from vj.generate.artwork import write_artworks
         from vj.generate.images import image_bank
 
-        paths = []
-        for i in range(keyframes):
-            artwork(seed=i, size=size).save(folder / f"art{i}.png")
-            paths.append(folder / f"art{i}.png")
+        paths = write_artworks(folder / "art", keyframes, size)
         return save_bank(image_bank(paths, size=size), folder / "bank")
     import torch
 
@@ -390,7 +361,7 @@ def bench_latency(*, model: str = "image", size: int = 512, decoder: str = "auto
     with tempfile.TemporaryDirectory(prefix="vj-bench-") as tmp:
         song = Path(tmp) / "clicks.wav"
         sf.write(song, y, sr)
-        bank = latency_bank(tmp, model=model, size=size, device=device)
+        bank = bench_bank(tmp, model=model, size=size)
         cfg = ShowConfig(banks=[str(bank)], audio_file=str(song), headless=True,
                          size=(size, size), osc=False, preset="techno", fps=fps,
                          duration=seconds - 0.5, decoder=decoder, device=device)

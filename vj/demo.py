@@ -12,7 +12,7 @@ import numpy as np
 
 from vj.audio.synth import drum_and_chords
 from vj.bank import save_bank
-from vj.generate.artwork import artwork
+from vj.generate.artwork import write_artworks
 from vj.generate.images import image_bank
 from vj.record import RecordResult, record
 
@@ -33,13 +33,9 @@ def write_demo_song(path: Path, duration: float = 30.0, bpm: float = 120.0) -> P
 def run_demo(out_dir: str | Path, *, duration: float = 30.0, size: int = 512, fps: int = 30,
              keyframes: int = 8, segment: float = 4.0, progress: bool = True) -> RecordResult:
     out = Path(out_dir)
-    (out / "artwork").mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     song = write_demo_song(out / "demo-song.wav", duration)
-    arts = []
-    for i in range(keyframes):
-        p = out / "artwork" / f"art-{i:02d}.png"
-        artwork(seed=i, size=size).save(p)
-        arts.append(p)
+    arts = write_artworks(out / "artwork", keyframes, size)
     bank = image_bank(arts, size=size, genre="electronic", name="demo")
     save_bank(bank, out / "demo-bank", force=True)
     return record(str(song), bank, str(out / "vj-demo.mp4"), fps=fps, size=size,

@@ -41,6 +41,8 @@ class RecordResult:
     duration: float
     width: int
     height: int
+    decoder: str = ""   # the decoder that made the pictures
+    batch: int = 1      # frames per decoder call
 
 
 def frame_times(duration: float, fps: int) -> np.ndarray:
@@ -147,14 +149,13 @@ def decoded_chunks(frames, ks: np.ndarray, ss: np.ndarray, chunk: int, batched: 
 def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | None = None,
            interp: str = "energy", segment: str | float = SEGMENT_SECONDS, start: float = 0.0,
            duration: float | None = None, fx: str | None = None, decoder: str = "auto",
-           device: str = "auto", batch: int | None = None, frames=None,
+           device: str = "auto", batch: int | None = None,
            progress: bool = True) -> RecordResult:
     """Render ``song`` through ``bank`` to ``out`` (H.264 + AAC) with the show's shaders
     on the headless target, on a fixed time step of 1/fps.
 
     Decoding runs on its own thread, a chunk or two ahead of drawing, and encoding on
-    another, so the three overlap.  ``frames`` is an already opened frame source
-    (benchmarks); by default the bank's is opened with ``decoder`` on ``device``."""
+    another, so the three overlap."""
     from vj.decode import open_frames
     from vj.render.fx import FxSettings, Uniforms, compute
     from vj.render.renderer import Renderer
@@ -187,8 +188,7 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | 
     if batch < 1:
         raise ParameterError(f"batch={batch!r}: must be at least 1")
     batched = bank.mode == "latent" and batch > 1
-    frames = frames if frames is not None else open_frames(
-        bank, decoder, device, batch=batch if batched else 1)
+    frames = open_frames(bank, decoder, device, batch=batch if batched else 1)
     chunk = batch if batched else IMAGE_CHUNK
     w, h = frames.size
     out_size = (size, size) if size else (w, h)
@@ -215,7 +215,8 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | 
         bar.close()
     finally:
         target.close()
-    return RecordResult(Path(out), len(times), fps, len(times) / fps, *out_size)
+    return RecordResult(Path(out), len(times), fps, len(times) / fps, *out_size,
+                        decoder=frames.name, batch=chunk if batched else 1)
 
 
 def _progress(total: int, enabled: bool):

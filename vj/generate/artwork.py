@@ -66,3 +66,17 @@ def artwork(seed: int, size: int = 512, supersample: int = 2):
             d.arc(box, rng.uniform(0, 360), rng.uniform(0, 360), fill=col(), width=wdt)
     im = im.filter(ImageFilter.GaussianBlur(supersample * 0.5))
     return im.resize((size, size), Image.Resampling.LANCZOS)
+
+
+def write_artworks(folder, count: int, size: int = 512, *, prefix: str = "art-") -> list:
+    """``count`` procedural pictures (seeds 0..count-1) saved as PNG in ``folder``."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        path = folder / f"{prefix}{i:02d}.png"
+        artwork(seed=i, size=size).save(path)
+        paths.append(path)
+    return paths
