@@ -32,8 +32,12 @@ fi
 { nvidia-smi; $py -c "import torch; print('torch', torch.__version__, torch.version.cuda,
 torch.cuda.get_device_name())"; } >"$out/device.txt" 2>&1
 head -n 12 "$out/device.txt"
+# decoder lab first: every rewrite and layout variant at 768 and 512 (docs/decode-notes.md)
+step lab "$py" tools/decode_lab.py --sizes 768 512 --out "$out/lab" --budget 480 \
+    --variants eager compile compile-rs2-cl compile-rs3-cl compile-rs-cl \
+    --profile compile-rs-cl
 # correctness on the GPU (PSNR >= 40 dB against fp32 eager; no allocation per frame)
-step tests-gpu "$py" -m pytest -q -rs tests/test_gpu.py tests/test_decode.py
+step tests-gpu "$py" -m pytest -q -rs tests/test_gpu.py tests/test_decode.py -k "cuda or gpu"
 # issue 7: every backend, 512 and 768, batch 1 and 8 (median, p99, fps, speed-up, PSNR)
 step decode $vj bench decode --size 512 768 --batch 1 8 --backend all --frames 300 \
     --json "$out/decode.json"

@@ -17,10 +17,12 @@ from vj.errors import VjError
 log = logging.getLogger("vj.decode")
 
 BACKENDS = ("auto", "torch", "compile", "tensorrt", "onnx", "image")
-#: Fastest first; ``auto`` tries them in this order.  CPU: onnxruntime ran the tiny
-#: MoVQ 1.7-1.9x faster than eager torch (docs/benchmarks.md); CUDA: the order of the
-#: issue's H100 measurements (TensorRT not measurable here, compile 3.7x over eager).
-AUTO_ORDER = {"cuda": ("tensorrt", "compile", "torch"), "cpu": ("onnx", "torch")}
+#: Fastest first; ``auto`` tries them in this order, and only backends that have run:
+#: CPU: onnxruntime ran the tiny MoVQ 1.7-1.9x faster than eager torch
+#: (docs/benchmarks.md); CUDA: compile (measured on an H100, docs/decode-notes.md),
+#: then eager.  TensorRT has never run (it cannot be installed where vj is built), so
+#: ``auto`` never picks it; ``--decoder tensorrt`` asks for it by name.
+AUTO_ORDER = {"cuda": ("compile", "torch"), "cpu": ("onnx", "torch")}
 
 
 def make_decoder(name: str, movq, device: str, dtype, shape: tuple[int, int, int, int]):

@@ -18,7 +18,13 @@ def movq_module(movq):
             self.movq = m
 
         def forward(self, z):
-            x = self.movq.decode(z, force_not_quantize=True).sample
+            # what movq.decode(z, force_not_quantize=True) computes, without the commit
+            # loss it also makes (a CPU tensor copied to the device: no CUDA graph)
+            m = self.movq
+            if m.config.get("lookup_from_codebook"):
+                raise ValueError("MoVQ with lookup_from_codebook: latents must be codes")
+            spatial = z if m.config.get("norm_type") == "spatial" else None
+            x = m.decoder(m.post_quant_conv(z), spatial)
             x = (x.clamp(-1.0, 1.0) * 127.5 + 127.5).round()
             return x.to(torch.uint8).permute(0, 2, 3, 1).contiguous()
 

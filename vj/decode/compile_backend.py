@@ -1,10 +1,14 @@
-"""The ``compile`` decoder: torch.compile with static shapes, and on CUDA one CUDA
-graph replayed per frame over preallocated input and output buffers."""
+"""The ``compile`` decoder: the restructured MoVQ (:mod:`vj.decode.restructure`, the same
+function with less work) through torch.compile with static shapes, channels-last on
+CUDA, and there one CUDA graph replayed per frame over preallocated input and output
+buffers.  Mode "default": max-autotune took minutes per shape and was not faster
+(docs/decode-notes.md)."""
 from __future__ import annotations
 
 import logging
 
 from vj.decode.base import movq_module
+from vj.decode.restructure import MEASURED, restructure
 
 log = logging.getLogger("vj.decode")
 
@@ -13,14 +17,18 @@ class CompiledDecoder:
     name = "compile"
 
     def __init__(self, movq, device: str, dtype, shape: tuple[int, int, int, int], *,
-                 mode: str = "max-autotune-no-cudagraphs", channels_last: bool = False,
-                 cuda_graph: bool = True) -> None:
+                 mode: str = "default", channels_last: bool | None = None,
+                 cuda_graph: bool = True, rewrites=MEASURED) -> None:
         import torch
 
         self.device, self.dtype, self.shape = device, dtype, tuple(shape)
         cuda = str(device).startswith("cuda")
+        if channels_last is None:
+            channels_last = cuda  # cuDNN's Hopper convolutions are NHWC
         if cuda:
             torch.backends.cudnn.benchmark = True  # pick the fastest conv algorithms once
+        if rewrites:
+            movq = restructure(movq, rewrites)[0]
         module = movq_module(movq.to(device, dtype))
         fmt = torch.channels_last if channels_last else torch.contiguous_format
         module = module.to(memory_format=fmt)
