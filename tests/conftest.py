@@ -95,3 +95,27 @@ def kandinsky(tiny_model):
     from vj.generate.kandinsky import Kandinsky, ModelSource
 
     return Kandinsky.load(ModelSource.resolve(str(tiny_model)), "cpu")
+
+
+def make_latent_bank(kandinsky, art, folder, *, keyframes=4, genre="techno"):
+    """A latent bank made by the tiny Kandinsky pipeline (random weights, 64 px)."""
+    from vj.bank import save_bank
+    from vj.generate.kandinsky import PrepareSettings, make_bank
+
+    bank, thumbs = make_bank(kandinsky, [art], "test style", PrepareSettings(
+        size=64, keyframes=keyframes, steps=2, prior_steps=2), genre=genre, mood=None,
+        style_source="test", progress=False)
+    return save_bank(bank, folder, thumbs=thumbs)
+
+
+@pytest.fixture(scope="session")
+def latent_bank(tmp_path_factory, kandinsky, art):
+    return make_latent_bank(kandinsky, art, tmp_path_factory.mktemp("lb") / "latent-bank")
+
+
+@pytest.fixture(scope="session")
+def latent_banks(tmp_path_factory, kandinsky, art):
+    """Two latent banks of the tiny model in one folder (for bank switching)."""
+    root = tmp_path_factory.mktemp("banks")
+    return [make_latent_bank(kandinsky, art, root / name, genre=g)
+            for name, g in (("lb-a", "techno"), ("lb-b", "classical"))]

@@ -3,7 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from vj.audio.energy import (EnergyParams, StreamingEnergy, energy_reference)
+from vj.audio.energy import EnergyParams, energy_reference
+from vj.audio.streaming import StreamingEnergy
 from vj.audio.synth import chord, click_train, drum_and_chords, drum_pattern
 from vj.errors import ParameterError
 
@@ -170,3 +171,15 @@ def test_resampling_the_curve_interpolates():
     t = np.linspace(0, c.duration, 97)
     r = c.at(t)
     np.testing.assert_allclose(r.energy, np.interp(t, c.times, c.energy), atol=1e-6)
+
+
+def test_streaming_floor_follows_the_music_after_a_silent_start():
+    """The running floor rises from a silent start (it used to stay at 0 for ever)."""
+    p = EnergyParams(hop=256, norm_time=5.0)
+    rng = np.random.default_rng(4)
+    y = np.concatenate([np.zeros(3 * p.sr, np.float32),
+                        (0.3 * rng.standard_normal(20 * p.sr)).astype(np.float32)])
+    eng = StreamingEnergy(p)
+    eng.run(y)
+    steady = eng.raw_percussive
+    assert eng._norm_p.floor > 0.3 * steady  # near the steady noise level, not 0

@@ -5,7 +5,7 @@ import soundfile as sf
 
 from tests.conftest import run_vj
 from vj.audio.synth import click_train
-from vj.show import Show, ShowConfig
+from vj.live.show import Show, ShowConfig
 
 SR = 22050
 
@@ -17,17 +17,6 @@ def click_song(tmp_path_factory):
     p = tmp_path_factory.mktemp("clicks") / "clicks.wav"
     sf.write(p, y, SR)
     return p, clicks
-
-
-@pytest.fixture(scope="module")
-def latent_bank(tmp_path_factory, kandinsky, art):
-    from vj.bank import save_bank
-    from vj.generate.kandinsky import PrepareSettings, make_bank
-
-    bank, thumbs = make_bank(kandinsky, [art], "test style", PrepareSettings(
-        size=64, keyframes=4, steps=2, prior_steps=2), genre="techno", mood=None,
-        style_source="test", progress=False)
-    return save_bank(bank, tmp_path_factory.mktemp("lb") / "latent-bank", thumbs=thumbs)
 
 
 def _run(banks, song, *, duration=4.5, preset="techno", **kw):
@@ -79,14 +68,18 @@ def test_silence_then_clicks_moves_only_after_the_first_click(click_song, art_ba
     t = np.array(show.log.wall)
     change = np.array(show.log.change)
     first = _click_walls(show, clicks)[0]
-    assert change[(t > 0.2) & (t < first - 0.05)].max() < 0.5  # silence: still
-    assert change[(t > first) & (t < first + 0.3)].max() > 0.5  # the click moves it
+    still = change[(t > 0.2) & (t < first - 0.05)].max()
+    moved = change[(t > first) & (t < first + 0.3)].max()
+    assert still < 0.05  # silence: still
+    # the click moves it (gently: the running mean starts from the music heard, so the
+    # first hit after a silent start is not a lurch)
+    assert moved > 0.1 and moved > 10 * still, (still, moved)
 
 
 def test_audio_to_photon_latency(click_song, art_bank):
     """Impulse in, first changed frame out: at most 50 ms at 60 Hz (image decoder)."""
     song, clicks = click_song
-    from vj.bench import impulse_latencies
+    from vj.live.bench import impulse_latencies
 
     show, s = _run([art_bank], song, duration=4.0)
     lat = impulse_latencies(show.log.wall, show.log.change, _click_walls(show, clicks))
@@ -124,7 +117,7 @@ def test_audio_stopping_decays_to_stillness(tmp_path, art_bank):
     t = np.array(show.log.wall)
     change = np.array(show.log.change)
     assert change[(t > 2.2)].max() < 0.5  # still again after the audio ended
-    assert "no audio" in s.faults
+    assert any("no audio" in f for f in s.faults), s.faults
 
 
 def test_bad_bank_is_refused_and_the_good_one_plays(tmp_path, click_song, art_bank):
@@ -138,24 +131,15 @@ def test_bad_bank_is_refused_and_the_good_one_plays(tmp_path, click_song, art_ba
     assert show.state.bank == "art"  # the image bank, by its manifest name
 
 
-def test_decode_failure_falls_back_to_keyframe_pictures(click_song, latent_bank):
+def test_decode_failure_falls_back_to_keyframe_pictures(click_song, latent_bank, monkeypatch):
+    """The decoder raising mid-show (out of memory, driver reset...): the bank's keyframe
+    pictures take over and the show goes on."""
     song, clicks = click_song
+    monkeypatch.setenv("VJ_CHAOS", "decode@1.0")
     cfg = ShowConfig(banks=[str(latent_bank)], audio_file=str(song), headless=True,
                      size=(160, 120), osc=False, duration=2.5)
-    show = Show(cfg, probe=True)
-    src = show._source(show.state.bank)
-    calls = {"n": 0}
-    real = src.decoder.decode
-
-    def failing(z):  # the GPU decoder raising mid-show (out of memory, driver reset...)
-        calls["n"] += 1
-        if calls["n"] > 10:
-            raise RuntimeError("CUDA error: an illegal memory access was encountered")
-        return real(z)
-
-    src.decoder.decode = failing
-    s = show.run()
-    assert "decode failed" in s.faults
+    s = Show(cfg, probe=True).run()
+    assert any(f.startswith("decode: ") and "injected fault" in f for f in s.faults), s.faults
     assert s.frames > 100  # the show went on
     assert s.decoder == "image (fallback)"
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from vj.audio.energy import EnergyParams, StreamingEnergy, energy_reference
+from vj.audio.energy import EnergyParams, energy_reference
+from vj.audio.streaming import StreamingEnergy
 from vj.audio.synth import click_train
 from vj.errors import ParameterError
 from vj.motion.drivers import (OnlineDriver, beat_segments, energy_positions, fixed_segments,
@@ -211,3 +212,32 @@ def test_online_driver_speed_and_cut():
     assert b.position == pytest.approx(2 * a.position, rel=1e-6)
     k, s = a.cut()
     assert s == 0.0 and k == math.floor(a.position)
+
+
+def _steady_groove(sr: int, seconds: float) -> np.ndarray:
+    """The drums-and-chords section of the synthetic song, looped: steady music."""
+    from vj.audio.synth import drum_and_chords
+
+    y = drum_and_chords(sr=sr, duration=32.0, seed=1)[4 * sr:14 * sr]
+    return np.tile(y, int(np.ceil(seconds / 10.0)))[: int(seconds * sr)]
+
+
+def test_online_driver_has_no_lurch_at_the_start_nor_a_sprint_after_a_break():
+    """Steady music, live energy settings, segment 10 s: 1 +- 0.3 keyframes in the first
+    10 s measured from t = 0, and again in the 10 s after a 6 s break."""
+    from vj.live.show import LIVE_PARAMS
+
+    p = LIVE_PARAMS
+    groove = _steady_groove(p.sr, 20.0)
+    y = np.concatenate([groove[: 12 * p.sr], np.zeros(6 * p.sr, np.float32), groove])
+    curve = StreamingEnergy(p).run(y)
+    d = OnlineDriver(segment=10.0)
+    dt = p.hop / p.sr
+    pos = np.array([d.step(dt, float(e)) and d.position for e in curve.energy])
+
+    def moved(a, b):
+        return pos[np.searchsorted(curve.times, b)] - pos[np.searchsorted(curve.times, a)]
+
+    assert 0.7 <= moved(0.0, 10.0) <= 1.3
+    assert moved(12.5, 18.0) < 0.01            # the break is still
+    assert 0.7 <= moved(18.0, 28.0) <= 1.3     # no sprint when the music returns

@@ -103,8 +103,8 @@ def test_status_replies_to_the_sender(server):
     data, _ = c._sock.recvfrom(4096)
     msg = OscMessage(data)
     assert msg.address == "/vj/status"
-    fps, preset, energy, latency, dropped, bad = msg.params
-    assert (preset, dropped, bad) == ("techno", 3, 0)
+    fps, preset, energy, latency, dropped, bad, fault = msg.params
+    assert (preset, dropped, bad, fault) == ("techno", 3, 0, "")
     assert fps == pytest.approx(59.9, abs=1e-4) and latency == pytest.approx(21.0)
 
 
@@ -224,7 +224,7 @@ def test_show_over_osc_blackout_and_status(tmp_path, art_bank):
     import soundfile as sf
 
     from vj.audio.synth import click_train
-    from vj.show import Show, ShowConfig
+    from vj.live.show import Show, ShowConfig
 
     y, _ = click_train(sr=22050, duration=4.0)
     sf.write(tmp_path / "c.wav", y, 22050)
@@ -234,8 +234,7 @@ def test_show_over_osc_blackout_and_status(tmp_path, art_bank):
     result = {}
     th = threading.Thread(target=lambda: result.setdefault("s", show.run()))
     th.start()
-    while getattr(show, "osc", None) is None:
-        time.sleep(0.01)
+    assert show.running.wait(30.0)
     time.sleep(1.0)
     c = SimpleUDPClient("127.0.0.1", show.osc.address[1])
     c.send_message("/vj/blackout", 1)

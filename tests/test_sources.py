@@ -86,23 +86,38 @@ def test_bad_input_on_the_command_line(tmp_path, write_audio):
         assert p.name in line, (what, line)
 
 
-def test_live_source_callback_only_copies_into_the_ring():
+def test_live_input_callback_only_copies_into_the_ring_with_adc_stamps():
+    import time
+    from types import SimpleNamespace
+
     from vj.audio.ring import RingBuffer
+    from vj.live.audio_input import AudioInput
 
-    src = sources.LiveSource.__new__(sources.LiveSource)  # no device on CI: test the callback
-    src.channels, src.status_flags = 2, 0
+    src = AudioInput.__new__(AudioInput)  # no device on CI: test the callback itself
+    src.rate, src.channels, src.status_flags = 48000, 2, 0
     src.ring = RingBuffer(1024, 2)
-    src._scratch = None
     block = np.stack([np.full(256, 0.5, np.float32), np.full(256, -0.1, np.float32)], 1)
-    src.callback(block, 256, None, 0)
-    src.callback(block, 256, None, 1)  # a status flag (overflow) is counted, not raised
+    t = SimpleNamespace(inputBufferAdcTime=10.0, currentTime=10.004)  # 4 ms of device buffer
+    before = time.perf_counter()
+    src.callback(block, 256, t, 0)
+    src.callback(block, 256, t, 1)  # a status flag (overflow) is counted, not raised
     assert src.status_flags == 1
-    out = np.zeros(512, np.float32)
-    assert src.read(out)
-    assert np.allclose(out, 0.2)
+    out = np.zeros((512, 2), np.float32)
+    assert src.ring.read(out)
+    assert np.allclose(out[:, 0], 0.5) and np.allclose(out[:, 1], -0.1)
+    # the newest sample entered the converter 4 ms before the callback, plus its place
+    # in the block: the ADC time, not the time the analysis took the hop
+    written, wall = src.stamp
+    assert written == 512
+    assert before - 0.004 <= wall <= time.perf_counter() - 0.004 + 255 / 48000
+    assert src.time_of(511) == pytest.approx(wall)
+    assert src.time_of(0) == pytest.approx(wall - 511 / 48000)
 
 
-def test_live_source_unknown_device_is_a_clear_error():
+def test_live_input_unknown_device_is_a_clear_error():
+    from vj.live.audio_input import AudioInput
+    from vj.live.faults import Faults
+
     with pytest.raises(AudioError) as e:
-        sources.LiveSource("no such microphone 1234")
+        AudioInput("no such microphone 1234", Faults())
     assert "no such microphone 1234" in str(e.value) or "no audio input" in str(e.value)

@@ -163,7 +163,7 @@ def test_live_auto_genre_switches_after_the_hold(drum_song, art_bank):
     """--auto in a headless show: tagging runs in the background, and the preset
     changes to the detected genre only once it has held for auto_hold seconds."""
     from vj.audio.sources import load
-    from vj.show import Show, ShowConfig
+    from vj.live.show import Show, ShowConfig
     from vj.understand.genre import genre_of
 
     y16 = load(drum_song, sr=SR, start=4.0, duration=6.0)

@@ -3,6 +3,9 @@
 #   libportaudio2     live audio input (sounddevice)
 #   libegl1 libegl-mesa0 libgl1-mesa-dri   headless OpenGL (EGL; Mesa's llvmpipe on a CPU)
 #   libgl1 libglx-mesa0 xvfb               windows (GLX) and a virtual screen for the tests
+#   pulseaudio pulseaudio-utils libasound2-plugins
+#                     a real sound server for the tests (null sink, paplay) and PortAudio's
+#                     "pulse" input (the ALSA pulse plugin)
 #   python3-venv      only where the system Python lacks ensurepip
 # Everything else (FFmpeg in PyAV, libsndfile in soundfile) comes in the wheels.
 set -eu
@@ -16,6 +19,10 @@ have_lib 'libGLX_mesa\.so\.0' || missing="$missing libglx-mesa0"
 have_lib 'libGL\.so\.1' || missing="$missing libgl1"
 ls /usr/lib/*/dri/swrast_dri.so >/dev/null 2>&1 || missing="$missing libgl1-mesa-dri"
 command -v Xvfb >/dev/null 2>&1 || missing="$missing xvfb"
+command -v pulseaudio >/dev/null 2>&1 || missing="$missing pulseaudio"
+command -v paplay >/dev/null 2>&1 || missing="$missing pulseaudio-utils"
+ls /usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so >/dev/null 2>&1 || \
+    missing="$missing libasound2-plugins"
 python3 -c 'import ensurepip' 2>/dev/null || missing="$missing python3-venv"
 
 [ -z "$missing" ] && exit 0

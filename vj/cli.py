@@ -6,43 +6,11 @@ import sys
 from pathlib import Path
 
 from vj import __version__
+from vj.cli_types import energy_options as _energy_options
+from vj.cli_types import energy_params as _params
+from vj.cli_types import nonneg_float as _nonneg_float
+from vj.cli_types import positive_float as _positive_float
 from vj.errors import VjError
-
-
-def _number(strict: bool):
-    """argparse type: a float > 0 (strict) or >= 0."""
-    def parse(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not (v > 0 if strict else v >= 0):
-            raise argparse.ArgumentTypeError(f"{text!r} must be {'>' if strict else '>='} 0")
-        return v
-
-    return parse
-
-
-_positive_float, _nonneg_float = _number(True), _number(False)
-
-
-def _energy_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("energy analysis")
-    g.add_argument("--margin", type=float, default=None,
-                   help="HPSS separation margin (default 1.0; the method's code used 5.0)")
-    g.add_argument("--weights", type=float, nargs=2, metavar=("P", "H"), default=None,
-                   help="percussive and harmonic weights (default 0.9 0.1, the paper's)")
-
-
-def _params(args):
-    from vj.audio.energy import EnergyParams
-
-    kw = {}
-    if getattr(args, "margin", None) is not None:
-        kw["margin"] = args.margin
-    if getattr(args, "weights", None) is not None:
-        kw["weights"] = tuple(args.weights)
-    return EnergyParams(**kw)
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -64,16 +32,21 @@ def cmd_analyze(args) -> int:
     params = _params(args)
     y = load(args.song, sr=params.sr)
     curve, bounds, onsets, rows = analyze(y, params=params, segment=args.segment)
-    music = None
+    music, no_tags = None, None
     if not args.no_tags:
         from vj.audio.rhythm import sections
+        from vj.understand.musicnn import TaggerError
         from vj.understand.segments import understand
 
-        music = understand(y, bounds, sr=params.sr, section_bounds=sections(y, params.sr))
+        try:
+            music = understand(y, bounds, sr=params.sr, section_bounds=sections(y, params.sr))
+        except TaggerError as e:   # the energy table does not need the tagger
+            no_tags = f"genre and mood skipped: {e}"
     if args.json:
         import json
 
         out = {"song": str(args.song), "duration": len(y) / params.sr, "onsets": len(onsets),
+               **({"tags_skipped": no_tags} if no_tags else {}),
                "segments": [{**r.__dict__, **(music[i].as_dict() if music else {})}
                             for i, r in enumerate(rows)]}
         print(json.dumps(out, indent=2))
@@ -81,6 +54,8 @@ def cmd_analyze(args) -> int:
         print(f"{args.song}: {len(y) / params.sr:.2f} s, {len(onsets)} onsets, "
               f"{len(rows)} segments of {args.segment:g} s")
         print(format_table(rows))
+        if no_tags:
+            print(f"\n{no_tags}")
         if music:
             print()
             print(f"{'segment':>15}  {'genre':10s} {'conf':>5s}  {'mood':9s} {'conf':>5s}  "
@@ -107,98 +82,6 @@ def cmd_record(args) -> int:
     return 0
 
 
-def cmd_prepare(args) -> int:
-    from vj.bank import save_bank
-
-    if bool(args.images) == bool(args.image):
-        raise VjError("give either --image ART (Kandinsky keyframes) or --images FILES "
-                      "(image mode), not both or neither")
-    if Path(args.bank).exists() and not args.force:
-        raise VjError(f"{args.bank}: already exists (use --force to replace it)")
-    if args.images:
-        from vj.generate.images import image_bank
-        from vj.presets import get_preset
-
-        genre = get_preset(args.genre, args.presets).name if args.genre else None
-        bank = image_bank(args.images, size=args.size, genre=genre, name=Path(args.bank).name)
-        path = save_bank(bank, args.bank, force=args.force)
-        print(f"bank {path}: {bank.count} keyframes, {args.size}x{args.size}, image mode")
-        return 0
-    return _prepare_kandinsky(args)
-
-
-def _prepare_kandinsky(args) -> int:
-    from vj.bank import save_bank
-    from vj.generate.images import open_rgb
-    from vj.generate.kandinsky import Kandinsky, ModelSource, PrepareSettings, make_bank
-    from vj.presets import get_preset, template_prompt
-
-    if not args.genre and not args.prompt and not args.audio:
-        raise VjError("--genre is required with --image (or --audio SONG to detect it, or "
-                      "the style with --prompt); see `vj presets`")
-    if not 64 <= args.size <= 2048 or args.size % 64:
-        raise VjError(f"--size {args.size}: must be a multiple of 64 between 64 and 2048")
-    if args.keyframes < 2:
-        raise VjError(f"--keyframes {args.keyframes}: a bank needs at least 2 keyframes")
-    for w, name in ((args.image_weight, "--image-weight"), (args.text_weight, "--text-weight")):
-        if not 0.0 <= w <= 2.0:
-            raise VjError(f"{name} {w}: must be between 0 and 2")
-    for p in args.image:  # check the inputs before loading gigabytes of weights
-        open_rgb(p)
-    preset = get_preset(args.genre, args.presets) if args.genre else None
-    segments = None
-    detected = None
-    if args.audio:
-        from vj.audio.sources import load
-        from vj.record import segment_bounds
-
-        y = load(args.audio)
-        bounds = segment_bounds(y, 22050, args.segment)
-        segments = [float(t) for t in bounds]
-        if preset is None and not args.prompt:
-            from vj.understand.segments import understand
-
-            print("detecting the genre of each segment ...", flush=True)
-            info = understand(y, bounds)
-            fallback = next((i.genre for i in info if i.genre), "electronic")
-            detected = [i.genre or fallback for i in info]
-            detected.append(detected[-1])  # the keyframe at the end of the song
-            moods = [args.mood or i.mood for i in info]
-            moods.append(moods[-1])
-    if args.prompt:
-        style, style_source = args.prompt, "prompt"
-    elif detected is not None:
-        from vj.presets import check_mood
-
-        def text(g, m):
-            p = get_preset(g, args.presets)
-            m = m if m and check_mood(m) else None
-            return template_prompt(p.name, m) if args.template else p.style_text(m)
-
-        style = [text(g, m) for g, m in zip(detected, moods)]
-        style_source = "detected:" + ",".join(detected)
-        preset = get_preset(detected[0], args.presets)
-    elif args.template:
-        style, style_source = template_prompt(preset.name, args.mood), "template"
-    else:
-        style, style_source = preset.style_text(args.mood), f"preset:{preset.name}"
-    settings = PrepareSettings(size=args.size, seed=args.seed, keyframes=args.keyframes,
-                               image_weight=args.image_weight, text_weight=args.text_weight,
-                               steps=args.steps, guidance=args.guidance,
-                               prior_steps=args.prior_steps)
-    source = ModelSource.resolve(args.model, args.prior, args.decoder)
-    print(f"loading Kandinsky 2.2: prior {source.prior}, decoder {source.decoder}", flush=True)
-    model = Kandinsky.load(source, args.device)
-    bank, thumbs = make_bank(model, [Path(p) for p in args.image], style, settings,
-                             genre=preset.name if preset else None, mood=args.mood,
-                             style_source=style_source, segments=segments,
-                             progress=not args.quiet)
-    path = save_bank(bank, args.bank, thumbs=thumbs, force=args.force)
-    print(f"bank {path}: {bank.count} keyframes, latents {list(bank.frames.shape[1:])}, "
-          f"{args.size}x{args.size}, {model.device} {model.info['dtype']}")
-    return 0
-
-
 def cmd_presets(args) -> int:
     from vj.presets import BUILTIN_DIR, load_presets
 
@@ -214,82 +97,6 @@ def cmd_presets(args) -> int:
                   + ", ".join(f"{k} {v:g}" for k, v in p.fx.items()))
     return 0
 
-
-def cmd_bench(args) -> int:
-    from vj.bench import bench_audio, machine, one_core
-
-    seconds = args.seconds or (8.0 if args.what == "latency" else 60.0)
-
-    if args.what == "keyframe":
-        from vj.bench import bench_keyframe
-
-        rows = bench_keyframe(sizes=args.size or [512, 768], device=args.device,
-                              steps=args.steps, prior_steps=args.prior_steps,
-                              repeats=args.repeats, tiny=args.tiny)
-        print(f"one keyframe, {'tiny' if args.tiny else 'real'} Kandinsky 2.2 architecture "
-              f"with random weights, {rows[0]['device']}, {rows[0]['dtype']}, "
-              f"{args.prior_steps} prior + {args.steps} decoder steps:")
-        for r in rows:
-            print(f"  {r['size']}x{r['size']} (latent {r['latent']}): {r['seconds']:.2f} s "
-                  f"(prior {r['prior_seconds']:.2f} s)")
-    if args.what == "tagger":
-        from vj.bench import bench_tagger
-
-        pin = one_core()
-        r = bench_tagger()
-        print(f"machine: {machine()} ({pin})")
-        print(f"tagging one 3-second window (log-mel + musicnn MTT) on one core: onnxruntime "
-              f"median {r['onnx']:.1f} ms (p99 {r['onnx_p99']:.1f}), torch median "
-              f"{r['torch']:.1f} ms (p99 {r['torch_p99']:.1f})")
-    if args.what == "decode":
-        import json
-
-        from vj.bench import bench_decode, format_decode
-
-        backends = (["torch", "compile", "tensorrt", "onnx"] if args.backend in (None, ["all"])
-                    else args.backend)
-        rows = bench_decode(sizes=args.size or [512, 768], backends=backends,
-                            batches=args.batch or [1], frames=args.frames, device=args.device,
-                            tiny=args.tiny)
-        arch = "tiny test architecture" if args.tiny else (
-            "the real Kandinsky 2.2 MoVQ architecture with random weights (no weights needed)")
-        print(f"decode benchmark: {arch}; {rows[0]['device']}, {rows[0]['dtype']}; "
-              f"{rows[0]['flops_per_frame'] / 1e12:.2f} TFLOP per frame at {rows[0]['size']}")
-        print(format_decode(rows))
-        if args.json:
-            Path(args.json).write_text(json.dumps(rows, indent=2, default=str))
-    if args.what == "record":
-        from vj.bench import bench_record
-
-        model = "tiny" if args.tiny else args.model
-        r = bench_record(seconds=seconds, size=(args.size or [512])[0], fps=30,
-                         model=model, decoder=args.decoder, device=args.device,
-                         batch=(args.batch or [None])[0])
-        print(f"machine: {machine()}")
-        print(f"record, {r['what']}, {r['size']}x{r['size']}, 30 fps: {r['seconds']:.0f} s of "
-              f"music in {r['wall']:.1f} s = {r['realtime_factor']:.2f}x real time "
-              f"({r['fps']:.0f} frames/s); peak memory {r['peak_rss_mb']:.0f} MB")
-    if args.what == "latency":
-        from vj.bench import bench_latency
-
-        model = "tiny" if args.tiny else args.model
-        r = bench_latency(model=model, size=(args.size or [512])[0], decoder=args.decoder,
-                          device=args.device, seconds=max(seconds, 3.0))
-        print(f"machine: {machine()}")
-        print(f"impulse-to-photon latency, headless, {r['model']} bank "
-              f"{r['size']}x{r['size']}, decoder {r['decoder']} (median "
-              f"{r['decode_ms_median']:.1f} ms per frame), {r['fps']:.1f} fps, "
-              f"{r['drops']} dropped: median {r['median_ms']:.1f} ms, max {r['max_ms']:.1f} ms "
-              f"over {r['clicks']} clicks (frame period {r['period_ms']:.1f} ms)")
-    if args.what == "audio":
-        pin = one_core()
-        r = bench_audio(seconds=seconds, params=_params(args))
-        print(f"machine: {machine()} ({pin})")
-        print(f"streaming energy: {r['audio_seconds']:.1f} s of audio in {r['wall_seconds']:.3f} s"
-              f" = {r['realtime_factor']:.0f}x real time on one core")
-        print(f"per block of {r['block_samples']} samples ({r['block_ms']:.1f} ms): "
-              f"median {r['block_us_median']:.1f} us, p99 {r['block_us_p99']:.1f} us")
-    return 0
 
 
 def _avs_params(args):
@@ -329,73 +136,6 @@ def cmd_avs(args) -> int:
         print(f"figure: {args.plot}")
     return 0
 
-
-def cmd_devices(args) -> int:
-    from vj.audio.sources import input_devices
-
-    print("audio inputs (--input-device NAME or INDEX):")
-    try:
-        devices = input_devices()
-    except VjError as e:
-        devices = []
-        print(f"  unavailable: {e}")
-    if not devices:
-        print("  none found")
-    for d in devices:
-        print(f"  {d['index']:3d}  {d['name']}  ({d['channels']} ch, {d['samplerate']:.0f} Hz)")
-    print("monitors (--monitor NAME or INDEX):")
-    import os
-    import warnings
-
-    mons = []
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        from vj.render.targets import monitors
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            mons = monitors()
-    if not mons:
-        print("  none (no display; vj live --headless still works)")
-    for m in mons:
-        print(f"  {m['index']:3d}  {m['name']}  ({m['size'][0]}x{m['size'][1]} @ {m['refresh']} Hz)")
-    return 0
-
-
-def _host_port(text: str) -> tuple[str, int]:
-    host, _, port = text.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected HOST:PORT")
-    return host, int(port)
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(x) for x in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected WIDTHxHEIGHT, e.g. 1920x1080") from None
-    if not (16 <= w <= 8192 and 16 <= h <= 8192):
-        raise argparse.ArgumentTypeError(f"{text!r}: sizes between 16 and 8192")
-    return w, h
-
-
-def cmd_live(args) -> int:
-    import logging
-
-    from vj.show import Show, ShowConfig
-
-    logging.basicConfig(level=logging.INFO, format="vj: %(message)s")
-    cfg = ShowConfig(banks=args.bank, audio_file=args.audio_file, input_device=args.input_device,
-                     headless=args.headless, size=args.window_size, monitor=args.monitor,
-                     fullscreen=args.fullscreen, fps=args.fps, osc=not args.no_osc,
-                     osc_host=args.osc_host, osc_port=args.osc_port, desk=args.desk,
-                     feedback=args.osc_feedback, decoder=args.decoder, device=args.device,
-                     preset=args.preset, presets_dirs=args.presets, shaders=args.shaders,
-                     duration=args.duration, hud=args.hud, loop_audio=args.loop,
-                     auto=args.auto, auto_hold=args.auto_hold)
-    show = Show(cfg)
-    summary = show.run()
-    print(summary.text())
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -455,50 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_record)
 
-    p = sub.add_parser(
-        "prepare", help="make a keyframe bank (Kandinsky 2.2, or plain images)",
-        description="Make a keyframe bank. With --image: the Kandinsky 2.2 prior mixes the "
-        "artwork with the genre's style text and the decoder makes one latent per keyframe. "
-        "With --images: image mode, each picture is a keyframe (no model).")
-    p.add_argument("--image", nargs="+", metavar="ART", default=[],
-                   help="artwork(s) to mix with the style (Kandinsky mode)")
-    p.add_argument("--images", nargs="+", metavar="IMAGE", default=[],
-                   help="image mode: pictures or folders of pictures, one keyframe each")
-    p.add_argument("--bank", required=True, help="bank folder to write")
-    p.add_argument("--genre", default=None, help="genre preset (see `vj presets`)")
-    p.add_argument("--mood", default=None,
-                   help="mood modifier: happy, sad, tender, exciting, angry, scary, funny")
-    p.add_argument("--prompt", default=None, help="style text to use instead of the preset's")
-    p.add_argument("--template", action="store_true",
-                   help='style text "<mood> <genre> music album cover" instead of the preset\'s')
-    p.add_argument("--keyframes", type=int, default=8, help="keyframes, one per seed (default 8)")
-    p.add_argument("--audio", default=None, metavar="SONG",
-                   help="one keyframe per segment of this song instead of --keyframes")
-    p.add_argument("--segment", default="10s",
-                   help="with --audio: one keyframe per 10s (seconds, default), 16beats, or "
-                   "sections")
-    p.add_argument("--size", type=int, default=512,
-                   help="keyframe size in pixels (default 512; the method used 768)")
-    p.add_argument("--seed", type=int, default=0, help="first seed; keyframe k uses seed+k")
-    p.add_argument("--image-weight", type=float, default=0.7,
-                   help="weight of the artwork in the prior's mix (default 0.7)")
-    p.add_argument("--text-weight", type=float, default=0.3,
-                   help="weight of the style text (default 0.3; not normalised)")
-    p.add_argument("--model", default=None,
-                   help="hub prefix (default kandinsky-community/kandinsky-2-2, giving -prior "
-                   "and -decoder) or a folder with prior/ and decoder/")
-    p.add_argument("--prior", default=None, help="prior pipeline id or folder (overrides --model)")
-    p.add_argument("--decoder", default=None,
-                   help="decoder pipeline id or folder (overrides --model)")
-    p.add_argument("--steps", type=int, default=50, help="decoder steps (default 50)")
-    p.add_argument("--guidance", type=float, default=5.0, help="decoder guidance (default 5.0)")
-    p.add_argument("--prior-steps", type=int, default=25, help="prior steps (default 25)")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
-    p.add_argument("--presets", action="append", metavar="DIR",
-                   help="extra folder of genre presets (also $VJ_PRESETS)")
-    p.add_argument("--force", action="store_true", help="replace an existing bank folder")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_prepare)
+    from vj.generate.command import add_prepare_parser
+
+    add_prepare_parser(sub)
 
     p = sub.add_parser("presets", help="list the genre presets",
                        description="List genre presets: built-in ones and those in --presets "
@@ -506,45 +205,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--presets", action="append", metavar="DIR", help="extra preset folder")
     p.add_argument("-v", "--verbose", action="store_true", help="show style text, motion and fx")
     p.set_defaults(func=cmd_presets)
-
-    p = sub.add_parser("bench", help="measure speed (prints numbers)",
-                       description="Benchmarks. audio: the streaming energy engine on one core. "
-                       "keyframe: one Kandinsky keyframe, real architecture, random weights. "
-                       "record: vj record of a synthetic song (--seconds), image mode or "
-                       "(--model real) the real MoVQ architecture with random weights. "
-                       "decode: the MoVQ decoder backends (docs/benchmarks.md). "
-                       "tagger: the musicnn tagger on one core. "
-                       "latency: impulse-to-photon latency of the headless show on a click "
-                       "track (--model image or real).")
-    p.add_argument("what", choices=["audio", "keyframe", "record", "decode", "tagger",
-                                    "latency"],
-                   help="what to measure")
-    p.add_argument("--backend", nargs="+", help="decode: backends (default all)")
-    p.add_argument("--batch", type=int, nargs="+",
-                   help="decode: batch sizes (default 1); record: frames per decoder call "
-                   "(default 8 on a GPU, 1 on a CPU)")
-    p.add_argument("--model", choices=["image", "real"], default="image",
-                   help="record, latency: an image bank (default) or a latent bank decoded by "
-                   "the real MoVQ architecture with random weights")
-    p.add_argument("--decoder", default="auto",
-                   help="record, latency: decoder backend (default auto)")
-    p.add_argument("--frames", type=int, default=200, help="decode: timed frames (default 200)")
-    p.add_argument("--json", metavar="FILE", help="decode: also write the rows as JSON")
-    p.add_argument("--size", type=int, nargs="+",
-                   help="keyframe, decode: sizes (default 512 768); record: frame size (512)")
-    p.add_argument("--device", default="auto",
-                   help="keyframe, decode, record, latency: auto, cpu or cuda")
-    p.add_argument("--steps", type=int, default=50, help="keyframe: decoder steps (default 50)")
-    p.add_argument("--prior-steps", type=int, default=25,
-                   help="keyframe: prior steps (default 25)")
-    p.add_argument("--repeats", type=int, default=2, help="keyframe: timed runs per size")
-    p.add_argument("--tiny", action="store_true",
-                   help="keyframe, decode, record, latency: tiny architecture (a quick check of the "
-                   "benchmark)")
-    p.add_argument("--seconds", type=_positive_float, default=None,
-                   help="seconds of synthetic audio (default 60; latency: 8)")
-    _energy_options(p)
-    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser(
         "avs", help="Audio-Visual Synchrony score of a video (or --compare drivers)",
@@ -570,50 +230,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_avs)
 
-    p = sub.add_parser(
-        "live", help="run the show: audio in, visuals out, OSC control",
-        description="The live show: listens to an audio input (or --audio-file), moves through "
-        "the bank's keyframes with the music and draws them through the shaders on a window "
-        "or projector; a lighting desk steers it over OSC (docs/live.md).")
-    p.add_argument("--bank", action="append", required=True, metavar="DIR",
-                   help="bank folder; repeat for more banks (switch with /vj/bank)")
-    p.add_argument("--audio-file", metavar="SONG", help="play this file instead of the input")
-    p.add_argument("--loop", action="store_true", help="loop --audio-file")
-    p.add_argument("--input-device", metavar="NAME", help="audio input name or index (vj devices)")
-    p.add_argument("--monitor", metavar="N", help="monitor index or part of its name")
-    p.add_argument("--fullscreen", action="store_true",
-                   help="borderless fullscreen on --monitor (F toggles)")
-    p.add_argument("--window-size", type=_size, default=(1280, 720), metavar="WxH",
-                   help="window or headless output size (default 1280x720)")
-    p.add_argument("--headless", action="store_true",
-                   help="render off-screen (EGL), no window: servers, tests, checks over SSH")
-    p.add_argument("--fps", type=float, default=60.0, help="headless frame rate (default 60)")
-    p.add_argument("--duration", type=_positive_float, help="stop after S seconds with a summary")
-    p.add_argument("--preset", help="starting genre preset (default: the bank's genre)")
-    p.add_argument("--presets", action="append", metavar="DIR", help="extra preset folder")
-    p.add_argument("--decoder", default="auto",
-                   help="auto, torch, compile, tensorrt, onnx or image (default auto)")
-    p.add_argument("--device", default="auto", help="torch device for model banks")
-    p.add_argument("--osc-port", type=int, default=7000, help="OSC UDP port (default 7000)")
-    p.add_argument("--osc-host", default="0.0.0.0", help="OSC bind address (default all)")
-    p.add_argument("--desk", default="generic",
-                   help="desk profile: generic, grandma3, eos, magicq, or a TOML file")
-    p.add_argument("--osc-feedback", type=_host_port, metavar="HOST:PORT",
-                   help="send accepted changes back to this address")
-    p.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
-    p.add_argument("--hud", action="store_true", help="start with the HUD on (H toggles)")
-    p.add_argument("--auto", action="store_true",
-                   help="pick the genre preset from the music (also /vj/auto 1)")
-    p.add_argument("--auto-hold", type=_positive_float, default=16.0,
-                   help="seconds a new genre must hold before --auto switches (default 16)")
-    p.add_argument("--shaders", metavar="DIR", help="shader folder (default: the project's)")
-    p.set_defaults(func=cmd_live)
+    from vj.bench_cli import add_bench_parser
+    from vj.live.command import add_devices_parser, add_live_parser
 
-    p = sub.add_parser("devices", help="list audio inputs and monitors",
-                       description="List the audio inputs PortAudio can open and the monitors "
-                       "(name and index for --input-device and --monitor).")
-    p.set_defaults(func=cmd_devices)
+    add_bench_parser(sub)
+    add_live_parser(sub)
+    add_devices_parser(sub)
     return ap
+
+
+def _unexpected(e: BaseException) -> int:
+    """One line for the user; the traceback goes to a log file (VJ_DEBUG=1 prints it)."""
+    import os
+    import tempfile
+    import traceback
+
+    if os.environ.get("VJ_DEBUG"):
+        raise e
+    path = Path(os.environ.get("VJ_LOG") or Path(tempfile.gettempdir()) / "vj-error.log")
+    where = ""
+    try:
+        path.write_text("".join(traceback.format_exception(e)))
+        where = f" (details in {path}; VJ_DEBUG=1 prints them)"
+    except OSError:
+        where = " (VJ_DEBUG=1 prints the details)"
+    print(f"vj: error: {type(e).__name__}: {str(e)[:300]}{where}", file=sys.stderr)
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -628,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:  # an unexpected error: one line, not a traceback
+        return _unexpected(e)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vj.audio.energy import EnergyParams, StreamingEnergy, energy_reference
+from vj.audio.energy import EnergyParams, energy_reference
+from vj.audio.streaming import StreamingEnergy
 from vj.audio.sources import FileSource
 from vj.bank import Bank, load_bank
 from vj.errors import ParameterError
@@ -207,7 +208,7 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | 
                         renderer.upload(img)
                         compute(u, fx_settings, time=float(times[i]), onset=float(onset[i]),
                                 energy=float(energy[i]), intensity=intensity, master=1.0,
-                                blackout=False, crossfade=0.0)
+                                blackout=False, crossfade=0.0, dt=1.0 / fps)
                         renderer.frame(u)
                         vw.write(renderer.read())
                         bar.update(1)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vj.audio.sources import open_audio
-from vj.errors import OutputError
+from vj.audio.sources import iter_decoded, open_audio
+from vj.errors import AudioError, OutputError
 
 AUDIO_RATE = 48000
 
@@ -35,14 +35,29 @@ def check_output(path: str | os.PathLike) -> Path:
     return p
 
 
+def _decoded_frames(song: str):
+    """The song as stereo AudioFrames at 48 kHz, through :func:`iter_decoded` (for the
+    files that only libsndfile reads)."""
+    import av
+
+    for mono in iter_decoded(song, sr=AUDIO_RATE, chunk=AUDIO_RATE // 4):
+        x = np.ascontiguousarray(np.stack([mono, mono]))
+        f = av.AudioFrame.from_ndarray(x, format="fltp", layout="stereo")
+        f.sample_rate = AUDIO_RATE
+        yield f
+
+
 class _AudioTrack:
     """Decodes the song, converts it to 48 kHz stereo and encodes AAC on demand."""
 
     def __init__(self, container, song: str, start: float, duration: float) -> None:
         import av
 
-        self._in, stream = open_audio(song)
-        self._frames = self._in.decode(stream)
+        try:
+            self._in, stream = open_audio(song)
+            self._frames = self._in.decode(stream)
+        except AudioError:  # a file only libsndfile reads (mixed down to mono)
+            self._in, self._frames = None, _decoded_frames(song)
         self._resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
         self.stream = container.add_stream("aac", rate=AUDIO_RATE)
         self.stream.layout = "stereo"
@@ -97,7 +112,8 @@ class _AudioTrack:
         self.write_until(float("inf"))
         for packet in self.stream.encode(None):
             self._container.mux(packet)
-        self._in.close()
+        if self._in is not None:
+            self._in.close()
 
 
 class VideoWriter:
@@ -154,13 +170,18 @@ class VideoWriter:
         import av
 
         if self._error is not None:
-            raise self._error
+            self._discard()
+            raise self._io_error(self._error)
         frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")  # copies the pixels
         frame.pts = self.frames
         frame.time_base = Fraction(1, self.fps)
         self.frames += 1
         if self._queue is None:
-            self._encode(frame)
+            try:
+                self._encode(frame)
+            except OSError as e:
+                self._discard()
+                raise self._io_error(e) from None
         else:
             while True:  # wait for room, but notice a dead encoder
                 try:
@@ -168,7 +189,8 @@ class VideoWriter:
                     break
                 except Exception:
                     if self._error is not None:
-                        raise self._error from None
+                        self._discard()
+                        raise self._io_error(self._error) from None
 
     def _encode(self, frame) -> None:
         for packet in self._video.encode(frame):
@@ -197,14 +219,29 @@ class VideoWriter:
         self._stop_thread()
         if self._error is not None:
             self._discard()
-            raise self._error
-        for packet in self._video.encode(None):
-            self._container.mux(packet)
-        if self._audio is not None:
-            self._audio.close()
-        self._container.close()
-        os.replace(self._tmp, self.path)
+            raise self._io_error(self._error)
+        try:
+            for packet in self._video.encode(None):
+                self._container.mux(packet)
+            if self._audio is not None:
+                self._audio.close()
+            self._container.close()
+            self._container = None
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(self._tmp, 0o666 & ~mask)   # what a new file gets (mkstemp made 0600)
+            os.replace(self._tmp, self.path)
+        except (OSError, ValueError) as e:  # av's errors are OSErrors: a full disk, ...
+            self._discard()
+            raise self._io_error(e) from None
         return self.path
+
+    def _io_error(self, e: BaseException) -> BaseException:
+        """A write failure as one line for the user (other errors pass unchanged)."""
+        if not isinstance(e, OSError):
+            return e
+        why = getattr(e, "strerror", None) or str(e)
+        return OutputError(f"{self.path}: writing the video failed ({why}); nothing was kept")
 
     def _discard(self) -> None:
         try:
@@ -214,7 +251,8 @@ class VideoWriter:
             pass
         try:
             if getattr(self, "_container", None) is not None:
-                self._container.close()
+                c, self._container = self._container, None
+                c.close()
         except Exception:
             pass
         self._tmp.unlink(missing_ok=True)

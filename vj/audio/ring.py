@@ -83,5 +83,15 @@ class RingBuffer:
         self._read += n
         return True
 
+    @property
+    def written(self) -> int:
+        """Frames ever written (the producer's count)."""
+        return self._written
+
+    @property
+    def consumed(self) -> int:
+        """Frames ever read or skipped (the consumer's count)."""
+        return self._read
+
     def clear(self) -> None:
         self._read = self._written

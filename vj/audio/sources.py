@@ -1,6 +1,7 @@
-"""Where audio comes from: files (PyAV) and live inputs (sounddevice).
+"""Where audio comes from: files (PyAV, with libsndfile as a fallback) and the list of
+live inputs (sounddevice; the live stream itself is :mod:`vj.live.audio_input`).
 
-Both hand out mono float32 blocks at the analysis rate.  This module is one of
+Files are handed out as mono float32 at the analysis rate.  This module is one of
 the edges of the program: it opens files and devices and turns their failures
 into :class:`~vj.errors.AudioError` messages that name the file or device.
 """
@@ -14,10 +15,12 @@ from typing import Iterator
 import numpy as np
 
 from vj.audio.energy import ANALYSIS_SR
-from vj.audio.ring import RingBuffer
 from vj.errors import AudioError, ParameterError
 
 MIN_RATE, MAX_RATE = 8000, 192000
+#: Tracker modules: note data and instruments, not recorded audio.
+TRACKER_SUFFIXES = frozenset((".xm", ".mod", ".it", ".s3m", ".mptm", ".669", ".mtm", ".stm",
+                              ".med", ".okt", ".umx"))
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ def _check_file(path: str | os.PathLike) -> Path:
         raise AudioError(f"{p}: the file is empty (0 bytes)")
     if not os.access(p, os.R_OK):
         raise AudioError(f"{p}: the file is not readable (permission denied)")
+    if p.suffix.lower() in TRACKER_SUFFIXES:
+        raise AudioError(f"{p}: tracker modules ({p.suffix.lower()}) are not supported; render "
+                         "it to WAV or FLAC first (for example: openmpt123 --render FILE)")
     return p
 
 
@@ -72,9 +78,29 @@ def _reason(e: Exception) -> str:
     return text.split(":")[-1].strip() if ":" in text and "[Errno" in text else text
 
 
+def _soundfile_info(path):
+    """libsndfile's view of ``path`` (None when it cannot read it either)."""
+    try:
+        import soundfile as sf
+
+        info = sf.info(str(path))
+    except Exception:
+        return None
+    if not (MIN_RATE <= info.samplerate <= MAX_RATE and info.frames > 0):
+        return None
+    return info
+
+
 def probe(path: str | os.PathLike) -> AudioInfo:
     """Sample rate, channel count and duration of an audio file, without decoding it."""
-    container, stream = open_audio(path)
+    try:
+        container, stream = open_audio(path)
+    except AudioError:
+        info = _soundfile_info(_check_file(path))
+        if info is None:
+            raise
+        return AudioInfo(str(path), int(info.samplerate), int(info.channels),
+                         info.frames / info.samplerate, f"libsndfile {info.format}")
     try:
         ctx = stream.codec_context
         if stream.duration is not None and stream.time_base is not None:
@@ -92,7 +118,40 @@ def iter_decoded(path: str | os.PathLike, *, sr: int | None = ANALYSIS_SR,
                  chunk: int = 1 << 16) -> Iterator[np.ndarray]:
     """Decode ``path`` to mono float32 at ``sr`` (None keeps the file's rate),
     yielding chunks as they are decoded: memory stays bounded by ``chunk``
-    whatever the file's length, rate or channel count."""
+    whatever the file's length, rate or channel count.  FFmpeg (PyAV) decodes;
+    a file it cannot read is tried with libsndfile before it is refused."""
+    got = False
+    try:
+        for c in _iter_pyav(path, sr=sr, chunk=chunk):
+            got = True
+            yield c
+    except AudioError:
+        if got or _soundfile_info(_check_file(path)) is None:
+            raise
+        yield from _iter_soundfile(path, sr=sr, chunk=chunk)
+
+
+def _iter_soundfile(path, *, sr: int | None, chunk: int) -> Iterator[np.ndarray]:
+    import soundfile as sf
+    import soxr
+
+    with sf.SoundFile(str(path)) as f:
+        resampler = None
+        if sr is not None and sr != f.samplerate:
+            resampler = soxr.ResampleStream(f.samplerate, sr, 1, dtype="float32", quality="HQ")
+        for block in f.blocks(blocksize=chunk, dtype="float32", always_2d=True):
+            mono = block.mean(axis=1, dtype=np.float32)
+            if resampler is not None:
+                mono = resampler.resample_chunk(mono, last=False)
+            if len(mono):
+                yield np.asarray(mono, np.float32)
+        if resampler is not None:
+            tail = resampler.resample_chunk(np.zeros(0, np.float32), last=True)
+            if len(tail):
+                yield np.asarray(tail, np.float32)
+
+
+def _iter_pyav(path, *, sr: int | None, chunk: int) -> Iterator[np.ndarray]:
     import av
     import soxr
 
@@ -222,69 +281,3 @@ def resolve_input(device: int | str | None) -> dict:
         what = "matches no" if not matches else "matches more than one"
         raise AudioError(f"audio input {device!r} {what} input; inputs are: {names}")
     return matches[0]
-
-
-class LiveSource:
-    """A sounddevice input stream feeding a :class:`RingBuffer`.
-
-    The PortAudio callback only copies into the ring and notes the status
-    flags; everything else happens in the consumer's thread (:meth:`read`).
-    """
-
-    def __init__(self, device: int | str | None = None, *, blocksize: int = 256,
-                 samplerate: int | None = None, channels: int | None = None,
-                 ring_seconds: float = 2.0) -> None:
-        self.device = resolve_input(device)
-        self.samplerate = int(samplerate or self.device["samplerate"])
-        self.channels = int(channels or min(2, self.device["channels"]))
-        self.blocksize = blocksize
-        self.ring = RingBuffer(int(self.samplerate * ring_seconds), self.channels)
-        self.status_flags = 0  # callbacks that reported over/underflow
-        self.error: str | None = None
-        self._stream = None
-        self._scratch: np.ndarray | None = None
-
-    def callback(self, indata, frames, time, status) -> None:  # PortAudio thread
-        if status:
-            self.status_flags += 1
-        self.ring.write(indata)
-
-    def start(self) -> None:
-        sd = _sounddevice()
-        try:
-            self._stream = sd.InputStream(device=self.device["index"], channels=self.channels,
-                                          samplerate=self.samplerate, blocksize=self.blocksize,
-                                          dtype="float32", callback=self.callback)
-            self._stream.start()
-        except Exception as e:  # PortAudioError and friends
-            self.error = str(e)
-            raise AudioError(f"audio input {self.device['name']!r}: cannot start ({e})") from None
-
-    def stop(self) -> None:
-        if self._stream is not None:
-            try:
-                self._stream.stop()
-                self._stream.close()
-            finally:
-                self._stream = None
-
-    @property
-    def active(self) -> bool:
-        return self._stream is not None and bool(self._stream.active)
-
-    def read(self, out: np.ndarray) -> bool:
-        """Mix the next ``len(out)`` frames down to mono into ``out`` (consumer thread)."""
-        n = len(out)
-        if self._scratch is None or self._scratch.shape[0] != n:
-            self._scratch = np.zeros((n, self.channels), np.float32)
-        if not self.ring.read(self._scratch):
-            return False
-        np.mean(self._scratch, axis=1, out=out)
-        return True
-
-    def __enter__(self) -> "LiveSource":
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()

@@ -2,20 +2,27 @@
 
 One thread owns the socket.  Every datagram is parsed with python-osc's
 packet parser and checked against the address space; good messages become
-:class:`~vj.control.state.Command` objects on a queue that the render loop
-drains between frames.  Bad packets (malformed, unknown address, wrong type
-or count, out of range, NaN, far-future time tags) are counted, logged once
-per kind and never applied.  Bundles timed a little in the future are held in
-a small schedule and released when due; the receive loop never sleeps on them.
+:class:`~vj.control.state.Command` objects in a :class:`CommandBuffer` that the
+render loop drains between frames: level messages are coalesced (the last value
+wins), other commands are kept in order up to a bound.  Bad packets (malformed,
+unknown address, wrong type or count, out of range, NaN, far-future time tags,
+a sender not in ``allow``) are counted, logged once per kind and never applied.
+Bundles timed a little in the future are held in a small schedule and released
+when due; the receive loop never sleeps on them.  Feedback to the desk is sent
+at most every :data:`FEEDBACK_INTERVAL` per address, last value.
+
+The socket is bound without SO_REUSEADDR: a second vj on the same port fails
+with one line instead of silently stealing the desk's messages.
 """
 from __future__ import annotations
 
+import errno
 import heapq
 import logging
-import queue
 import socket
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from vj.control.addresses import BadMessage, DeskProfile, load_profile, parse_message
@@ -27,6 +34,47 @@ DEFAULT_PORT = 7000
 #: Bundles timed further ahead than this are refused as far-future.
 MAX_SCHEDULE_AHEAD = 5.0
 MAX_SCHEDULED = 256
+#: Commands that set a level: coalesced per frame, the last value wins.
+LEVELS = frozenset(("intensity", "speed", "master", "blackout", "fx", "bpm", "auto", "preset",
+                    "bank"))
+#: Other commands (cut, tap, next/prev preset, HUD toggle) kept per frame at most.
+MAX_DISCRETE = 256
+#: Seconds between two feedback messages to the same address.
+FEEDBACK_INTERVAL = 0.05
+
+
+class CommandBuffer:
+    """What the OSC thread hands to the render loop, bounded whatever the sender does.
+
+    Each level (``/vj/master``, ``/vj/fx/trail``, ...) keeps only its newest value,
+    at the place of its newest message, so order between kinds is kept."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: OrderedDict = OrderedDict()
+        self._seq = 0
+        self._discrete = 0
+        self.dropped = 0
+
+    def put(self, cmd: Command) -> None:
+        with self._lock:
+            if cmd.action in LEVELS:
+                key = ("fx", cmd.value[0]) if cmd.action == "fx" else cmd.action
+                self._items.pop(key, None)
+            elif self._discrete >= MAX_DISCRETE:
+                self.dropped += 1
+                return
+            else:
+                self._seq += 1
+                self._discrete += 1
+                key = self._seq
+            self._items[key] = cmd
+
+    def drain(self) -> list[Command]:
+        with self._lock:
+            items, self._items = self._items, OrderedDict()
+            self._discrete = 0
+        return list(items.values())
 
 
 @dataclass
@@ -40,16 +88,21 @@ class OscStats:
 class OscServer:
     def __init__(self, *, host: str = "0.0.0.0", port: int = DEFAULT_PORT,
                  profile: DeskProfile | str | None = None,
-                 feedback: tuple[str, int] | None = None, status=None, names=None) -> None:
+                 feedback: tuple[str, int] | None = None, status=None, names=None,
+                 allow=None, bank_folder_ok=None, faults=None) -> None:
         self.profile = profile if isinstance(profile, DeskProfile) else load_profile(profile)
-        self.commands: queue.SimpleQueue = queue.SimpleQueue()
+        self.commands = CommandBuffer()
         self.stats = OscStats()
+        #: sender addresses that may control the show (None: any)
+        self.allow = None if not allow else {_resolve(h) for h in allow}
+        #: callable(text) -> bool: may /vj/bank load this folder? (None: no folders)
+        self.bank_folder_ok = bank_folder_ok
+        self.faults = faults
         #: callable returning the status values (fps, preset, energy, latency_ms, drops, bad)
         self.status = status or (lambda: {})
         #: callable returning {"preset": [...], "bank": [...]}: the names a message may use
         self.names = names
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)  # bursts from desks
         try:
             self._sock.bind((host, port))
@@ -57,11 +110,16 @@ class OscServer:
             self._sock.close()
             from vj.errors import VjError
 
-            raise VjError(f"OSC: cannot listen on {host}:{port} ({e.strerror}); is another "
-                          "program using the port? (--osc-port)") from None
+            if e.errno == errno.EADDRINUSE:
+                raise VjError(f"OSC port {port} is already in use (another vj or OSC program?); "
+                              "stop it or choose another port with --osc-port") from None
+            raise VjError(f"OSC: cannot listen on {host}:{port} ({e.strerror}); "
+                          "check --osc-host and --osc-port") from None
         self.address = self._sock.getsockname()
         self._sock.settimeout(0.05)
         self._feedback = feedback
+        self._fb_pending: dict = {}
+        self._fb_sent: dict = {}
         self._scheduled: list = []
         self._seq = 0
         self._stop = threading.Event()
@@ -86,20 +144,25 @@ class OscServer:
 
     # -- the thread ---------------------------------------------------------------------------
     def _run(self) -> None:
+        from vj.live import chaos
+
         while not self._stop.is_set():
-            self._release_due(time.time())
             try:
-                data, sender = self._sock.recvfrom(65536)
-            except socket.timeout:
-                continue
+                self._release_due(time.time())
+                self._flush_feedback(time.perf_counter())
+                try:
+                    data, sender = self._sock.recvfrom(65536)
+                except socket.timeout:
+                    continue
+                chaos.check("osc")
+                self.handle(data, sender)
             except OSError:
                 if self._stop.is_set():
                     return
-                continue
-            try:
-                self.handle(data, sender)
             except Exception as e:  # never let one packet end the server
                 self._bad("internal error", repr(e))
+                if self.faults is not None:
+                    self.faults.report("osc", f"OSC packet handling failed ({str(e)[:120]})")
 
     def _bad(self, kind: str, detail: str) -> None:
         self.stats.bad += 1
@@ -114,6 +177,9 @@ class OscServer:
         from pythonosc.osc_packet import OscPacket
 
         self.stats.packets += 1
+        if self.allow is not None and (sender is None or sender[0] not in self.allow):
+            self._bad("sender not allowed", f"{sender[0] if sender else '?'} is not in --osc-allow")
+            return
         now = time.time()
         try:
             messages = OscPacket(data).messages
@@ -153,13 +219,13 @@ class OscServer:
         from vj.presets import slug
 
         known = self.names().get(cmd.action, [])
-        if slug(cmd.value) in {slug(n) for n in known}:
+        if cmd.action == "bank" and cmd.value in known:
             return
-        if cmd.action == "bank":
-            from pathlib import Path
-
-            if Path(cmd.value).is_dir():  # a bank folder to load while the show runs
-                return
+        if cmd.action == "preset" and slug(cmd.value) in {slug(n) for n in known}:
+            return
+        if cmd.action == "bank" and self.bank_folder_ok is not None and \
+                self.bank_folder_ok(cmd.value):
+            return  # a bank folder under a --bank-dir root, to load while the show runs
         raise BadMessage(f"unknown {cmd.action}", f"{cmd.value[:64]!r}")
 
     def _release_due(self, now: float) -> None:
@@ -168,8 +234,19 @@ class OscServer:
 
     def _emit(self, cmd: Command) -> None:
         self.commands.put(cmd)
-        if self._feedback is not None:
-            self._send_feedback(cmd)
+        if self._feedback is not None and cmd.action != "status":
+            address = ("/vj/fx/" + cmd.value[0] if cmd.action == "fx"
+                       else "/vj/" + cmd.action.replace("_", "/"))
+            self._fb_pending[address] = cmd.value[1] if cmd.action == "fx" else cmd.value
+
+    def _flush_feedback(self, now: float) -> None:
+        """Send pending feedback, at most once per FEEDBACK_INTERVAL per address."""
+        if not self._fb_pending:
+            return
+        for address in list(self._fb_pending):
+            if now - self._fb_sent.get(address, -1.0) >= FEEDBACK_INTERVAL:
+                self._send_feedback(address, self._fb_pending.pop(address))
+                self._fb_sent[address] = now
 
     def _reply_status(self, sender) -> None:
         if sender is None:
@@ -184,17 +261,16 @@ class OscServer:
         b.add_arg(float(st.get("latency_ms", 0.0)))
         b.add_arg(int(st.get("dropped", 0)))
         b.add_arg(int(self.stats.bad))
+        b.add_arg(str(st.get("fault") or "")[:200])   # the current fault, "" when none
         try:
             self._sock.sendto(b.build().dgram, sender)
         except OSError as e:
             self._bad("reply failed", str(e))
 
-    def _send_feedback(self, cmd: Command) -> None:
+    def _send_feedback(self, address: str, value) -> None:
         from pythonosc.osc_message_builder import OscMessageBuilder
 
-        address = "/vj/fx/" + cmd.value[0] if cmd.action == "fx" else "/vj/" + cmd.action.replace("_", "/")
         b = OscMessageBuilder(address)
-        value = cmd.value[1] if cmd.action == "fx" else cmd.value
         if isinstance(value, bool):
             b.add_arg(int(value))
         elif isinstance(value, (int, float, str)):
@@ -205,10 +281,15 @@ class OscServer:
             pass
 
     def drain(self) -> list[Command]:
-        """All queued commands (render loop, between frames)."""
-        out = []
-        while True:
-            try:
-                out.append(self.commands.get_nowait())
-            except queue.Empty:
-                return out
+        """The commands since the last drain, levels coalesced (render loop, between frames)."""
+        return self.commands.drain()
+
+
+def _resolve(host: str) -> str:
+    """An allowed host as the address its packets come from."""
+    try:
+        return socket.gethostbyname(host)
+    except OSError:
+        from vj.errors import VjError
+
+        raise VjError(f"--osc-allow: cannot resolve host {host!r}") from None

@@ -72,6 +72,13 @@ class OnnxDecoder:
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.providers = providers(device)
+        if self.providers[0] == "CPUExecutionProvider":
+            # the live show renders on this CPU too: leave it a core, and no busy-waiting
+            # threads that would take the render loop's time slices
+            import os
+
+            opts.intra_op_num_threads = max(1, (os.cpu_count() or 2) - 1)
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(self.path), opts, providers=self.providers)
         log.info("onnx decoder: %s with %s", self.path.name, self.session.get_providers()[0])
 

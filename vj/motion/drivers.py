@@ -94,6 +94,12 @@ class OnlineDriver:
     one segment length.  On average one transition takes one segment; the
     motion lands on the hits; silence is stillness.
 
+    The running mean is bias-corrected: it starts as the plain mean of what has
+    been heard so far (the first second's energy), not from 0, so there is no
+    lurch at the start.  A quiet passage longer than ``restart_after`` is a
+    break: the mean is frozen during it and starts again when the music
+    returns, so there is no sprint after a break either.
+
     ``speed`` multiplies the rate.  ``intensity`` in [0, 1] sets how strongly
     the motion follows the energy: the rate is ``(e / mean_e) ** (2 * intensity)``,
     so 0.5 (the default) is the method, 0 is steady motion while there is
@@ -105,29 +111,55 @@ class OnlineDriver:
     intensity: float = 0.5
     #: Energy below this counts as silence.
     gate: float = 0.02
+    #: Seconds of silence that make a break (the running mean starts again after it).
+    restart_after: float = 2.0
     position: float = 0.0
-    mean_energy: float = 0.0
+    rate: float = 0.0           # keyframes per second at the last step
+    _ema: float = 0.0
+    _weight: float = 0.0        # 1 - (1 - a)^n: the bias correction of the running mean
+    _quiet: float = math.inf    # seconds of silence so far (the start counts as a break)
 
     def __post_init__(self) -> None:
         if self.segment <= 0:
             raise ParameterError(f"segment={self.segment!r}: must be > 0 seconds")
+
+    @property
+    def mean_energy(self) -> float:
+        return self._ema / self._weight if self._weight > 0 else 0.0
 
     def step(self, dt: float, energy: float) -> tuple[int, float]:
         """Advance by ``dt`` seconds at the current ``energy`` (0..1); return (k, s)."""
         if not (dt >= 0.0 and math.isfinite(dt)):
             dt = 0.0
         e = energy if math.isfinite(energy) and energy > 0.0 else 0.0
-        a = min(1.0, dt / self.segment)
-        self.mean_energy += (e - self.mean_energy) * a
-        if e > self.gate and self.mean_energy > 1e-6:
-            ratio = min(e / self.mean_energy, 50.0)
-            rate = ratio ** (2.0 * self.intensity) * max(self.speed, 0.0) / self.segment
-            self.position += rate * dt
+        if e > self.gate:
+            if self._quiet >= self.restart_after:   # music (again): a fresh mean
+                self._ema = self._weight = 0.0
+            self._quiet = 0.0
+        else:
+            self._quiet += dt
+        self.rate = 0.0
+        if self._quiet < self.restart_after:        # not in a break: follow the music
+            a = min(1.0, dt / self.segment)
+            self._ema += (e - self._ema) * a
+            self._weight += (1.0 - self._weight) * a
+            mean = self.mean_energy
+            if e > self.gate and mean > 1e-6:
+                ratio = min(e / mean, 50.0)
+                self.rate = ratio ** (2.0 * self.intensity) * max(self.speed, 0.0) / self.segment
+                self.position += self.rate * dt
         return self.where()
 
     def where(self) -> tuple[int, float]:
         k = math.floor(self.position)
         return k, self.position - k
+
+    def ahead(self, dt: float) -> tuple[int, float]:
+        """Where the position will be in ``dt`` seconds at the current rate (the
+        decode worker decodes one frame ahead)."""
+        p = self.position + self.rate * max(dt, 0.0)
+        k = math.floor(p)
+        return k, p - k
 
     def cut(self) -> tuple[int, float]:
         """Jump to the start of the next keyframe."""

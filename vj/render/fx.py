@@ -35,13 +35,22 @@ class FxSettings:
 STROBE_HZ = 8.0
 
 
+#: The frame rate at which a trail amount is the share kept per frame.
+TRAIL_RATE = 60.0
+
+
 def compute(out: Uniforms, fx: FxSettings, *, time: float, onset: float, energy: float,
-            intensity: float, master: float, blackout: bool, crossfade: float) -> Uniforms:
-    """Fill ``out`` (reused every frame) with the uniforms for this frame."""
+            intensity: float, master: float, blackout: bool, crossfade: float,
+            dt: float = 1.0 / TRAIL_RATE) -> Uniforms:
+    """Fill ``out`` (reused every frame) with the uniforms for this frame.  ``dt`` is
+    the time since the last frame: the trail decays by elapsed time, so it lasts as
+    long at 144 Hz as at 60 Hz."""
     k = max(0.0, min(1.0, intensity)) * 2.0  # intensity 0.5 = the preset as written
     out.flash = min(1.0, fx.flash * k * max(0.0, onset - 0.3) / 0.7) * 0.8
-    out.trail = min(0.97, fx.trail * (0.6 + 0.4 * energy) * min(k, 1.2))
-    out.zoom = 0.02 * fx.trail * energy
+    trail = min(0.97, fx.trail * (0.6 + 0.4 * energy) * min(k, 1.2))
+    dt = dt if 0.0 < dt < 1.0 else 1.0 / TRAIL_RATE
+    out.trail = trail ** (dt * TRAIL_RATE) if trail > 0.0 else 0.0
+    out.zoom = 0.02 * fx.trail * energy * dt * TRAIL_RATE
     out.hue = (fx.hue * time * 0.05) % 1.0 if fx.hue > 0 else 0.0
     if fx.strobe > 0:
         rate = STROBE_HZ * (0.5 + fx.strobe)

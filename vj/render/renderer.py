@@ -13,9 +13,16 @@ from vj.render.fx import Uniforms
 from vj.render.shaders import ShaderLibrary
 
 
+class UniformError(RuntimeError):
+    """Setting a uniform failed (the show reports it and draws on)."""
+
+
 def _set(prog, name: str, value) -> None:
     if name in prog:  # the GLSL compiler drops unused uniforms
-        prog[name].value = value
+        try:
+            prog[name].value = value
+        except Exception as e:  # moderngl.Error, struct.error
+            raise UniformError(f"uniform {name}: {e}") from None
 
 
 class Renderer:
@@ -32,16 +39,18 @@ class Renderer:
         self.bicubic = bicubic
         w, h = self.frame_size
 
-        def tex():
-            t = ctx.texture((w, h), 3)
+        def tex(components=3, dtype="f1"):
+            t = ctx.texture((w, h), components, dtype=dtype)
             t.filter = (moderngl.LINEAR, moderngl.LINEAR)
             t.repeat_x = t.repeat_y = False
             return t
 
         self.frame_tex = tex()
-        self.look = [tex(), tex()]
+        # the look and its feedback in half floats: a trail decays below 1/255 instead
+        # of sticking at the 8-bit step where value * trail rounds back to value
+        self.look = [tex(4, "f2"), tex(4, "f2")]
         self.look_fbo = [ctx.framebuffer(color_attachments=[t]) for t in self.look]
-        self.from_tex = tex()
+        self.from_tex = tex(4, "f2")
         self.from_fbo = ctx.framebuffer(color_attachments=[self.from_tex])
         for fbo in (*self.look_fbo, self.from_fbo):
             fbo.use()

@@ -2,7 +2,9 @@
 
 A program that fails to compile keeps the previous working version; the
 compiler's message is logged and kept in :attr:`ShaderLibrary.errors` (the
-HUD shows it).  Polling costs one ``stat`` per file and runs a few times a
+HUD shows it).  So does a program that compiles but declares a uniform that
+Python sets with another type (:data:`UNIFORMS`): setting it would fail on
+every frame.  Polling costs one ``stat`` per file and runs a few times a
 second, not every frame.
 """
 from __future__ import annotations
@@ -24,8 +26,36 @@ PROGRAMS = {
 }
 
 
+#: The uniforms Python sets, by program, with their GLSL types (a shader may leave any
+#: of them out: the compiler drops unused uniforms).
+UNIFORMS = {
+    "post": {"u_frame": "sampler2D", "u_prev": "sampler2D", "u_from": "sampler2D",
+             "u_crossfade": "float", "u_hue": "float", "u_trail": "float", "u_zoom": "float",
+             "u_flash": "float"},
+    "present": {"u_image": "sampler2D", "u_src": "vec2", "u_dst": "vec2", "u_flip": "float",
+                "u_strobe": "float", "u_master": "float", "u_blackout": "float",
+                "u_bicubic": "int"},
+    "hud": {"u_hud": "sampler2D", "u_hud_size": "vec2", "u_dst": "vec2", "u_flip": "float"},
+}
+#: OpenGL type enums of those GLSL types.
+GL_TYPES = {"float": 0x1406, "int": 0x1404, "vec2": 0x8B50, "sampler2D": 0x8B5E}
+
+
 class ShaderError(VjError):
     pass
+
+
+def uniform_mismatches(name: str, prog) -> list[str]:
+    """Uniforms of ``prog`` that Python sets with another type (empty when it fits)."""
+    bad = []
+    inv = {v: k for k, v in GL_TYPES.items()}
+    for u, want in UNIFORMS.get(name, {}).items():
+        if u not in prog:
+            continue
+        got = getattr(prog[u], "gl_type", None)
+        if got != GL_TYPES[want]:
+            bad.append(f"uniform {u} is {inv.get(got, hex(got or 0))}, vj sets {want}")
+    return bad
 
 
 class ShaderLibrary:
@@ -60,6 +90,14 @@ class ShaderLibrary:
             msg = f"{files[1].name}: {str(e).strip()}"
             if initial:
                 raise ShaderError(f"shader {msg}") from None
+            self._fail(name, msg)
+            return False
+        bad = uniform_mismatches(name, prog)
+        if bad:
+            prog.release()
+            msg = f"{files[1].name}: " + "; ".join(bad)
+            if initial:
+                raise ShaderError(f"shader {msg}")
             self._fail(name, msg)
             return False
         old = self.programs.get(name)

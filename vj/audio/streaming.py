@@ -1,0 +1,187 @@
+"""The live energy engine (DESIGN.md section 4): one hop of audio in, one
+:class:`~vj.audio.energy.EnergyFrame` out, with bounded memory and no array
+allocation in the steady state.  The percussive median runs across frequency on
+the current frame only; the harmonic median runs across the last
+``kernel_harmonic`` frames (causal, or with a small look-ahead); normalisation
+uses running peak and floor followers instead of the whole song.  Pure
+computation: no threads, devices or files here."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from vj.audio.energy import (SILENT_FRAME, EnergyCurve, EnergyFrame, EnergyParams,
+                             full_scale_power,
+                             mel_filterbank)
+from vj.errors import ParameterError
+
+
+class _Follower:
+    """Running peak and floor with exponential release (streaming normalisation)."""
+
+    __slots__ = ("decay", "peak", "floor", "min_peak")
+
+    def __init__(self, decay: float, min_peak: float = 0.0) -> None:
+        self.decay = decay
+        self.min_peak = min_peak
+        self.peak = min_peak
+        self.floor = math.inf
+
+    def __call__(self, x: float) -> float:
+        d = self.decay
+        self.peak = x if x > self.peak else max(self.peak * d, self.min_peak)
+        if self.floor == math.inf or x < self.floor:
+            self.floor = x
+        else:
+            # The floor rises towards the signal with the follower's time constant,
+            # never above the peak.  (It used to rise geometrically, floor / d, which
+            # stays at 0 for ever after a silent start.)
+            self.floor = min(self.floor + (x - self.floor) * (1.0 - d), self.peak)
+        span = self.peak - self.floor
+        if span <= 1e-12 * max(1.0, self.peak):
+            return 0.0
+        v = (x - self.floor) / span
+        return 0.0 if v < 0.0 else (1.0 if v > 1.0 else v)
+
+
+class StreamingEnergy:
+    """Streaming HPSS energy: feed hops of ``params.hop`` samples, read frames.
+
+    All arrays are allocated in the constructor; :meth:`process` only writes
+    into them.  Not thread-safe: one analysis thread owns an instance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> eng = StreamingEnergy()
+    >>> frame = eng.process(np.zeros(eng.params.hop, dtype=np.float32))
+    >>> frame.energy
+    0.0
+    """
+
+    def __init__(self, params: EnergyParams | None = None) -> None:
+        import scipy.ndimage
+
+        self._median_filter = scipy.ndimage.median_filter
+        p = self.params = params or EnergyParams()
+        n, F, K = p.n_fft, p.n_fft // 2 + 1, p.kernel_harmonic
+        self._mel = mel_filterbank(p)
+        self._window = np.hanning(n + 1)[:-1].astype(np.float32)  # periodic Hann, as librosa
+        self._buf = np.zeros(n, np.float32)
+        self._frame = np.zeros(n, np.float32)
+        self._spec = np.zeros(F, np.complex64)
+        self._hist = np.zeros((F, K), np.float32)  # magnitude history, column per frame
+        self._scratch = np.zeros((F, K), np.float32)
+        self._perc_med = np.zeros(F, np.float32)
+        self._tmp = np.zeros(F, np.float32)
+        self._tmp2 = np.zeros(F, np.float32)
+        self._mask = np.zeros(F, np.float32)
+        self._melv = np.zeros(p.n_mels, np.float32)
+        self._db = np.zeros(p.n_mels, np.float32)
+        self._prev_db = np.zeros(p.n_mels, np.float32)
+        self._block_energy = np.zeros(n // p.hop, np.float64)
+        decay = math.exp(-p.hop / (p.sr * p.norm_time))
+        floor = full_scale_power(p) * 10 ** (p.peak_floor_db / 10)
+        self._norm_p, self._norm_h = _Follower(decay, floor), _Follower(decay, floor)
+        self._norm_o = _Follower(decay)
+        self._pos = 0
+        self._hpos = 0
+        self._hops = 0
+        self._silence_power = 10 ** (p.silence_db / 10)
+        #: How many hops the reported frame lags the newest audio.
+        self.lag_frames = n // (2 * p.hop) - 1 + p.lookahead
+        self._rank = K // 2
+        self.latest = SILENT_FRAME
+        self.raw_percussive = self.raw_harmonic = 0.0
+
+    @property
+    def latency(self) -> float:
+        """Seconds between the newest sample fed and the centre of the frame reported."""
+        p = self.params
+        return (p.n_fft / 2 + p.lookahead * p.hop) / p.sr
+
+    def reset(self) -> None:
+        self.__init__(self.params)
+
+    def process(self, block: np.ndarray) -> EnergyFrame:
+        """Analyse one hop of mono float32 samples and return the new frame."""
+        p = self.params
+        hop, n = p.hop, p.n_fft
+        if block.shape != (hop,):
+            raise ParameterError(f"block: expected shape ({hop},), got {block.shape}")
+        # 1. Append the hop to the circular window and note its energy.
+        pos = self._pos
+        self._buf[pos:pos + hop] = block
+        self._block_energy[pos // hop] = float(np.dot(block, block))
+        pos = self._pos = (pos + hop) % n
+        # 2. Window (oldest samples first) and FFT magnitude.
+        k = n - pos
+        np.multiply(self._buf[pos:], self._window[:k], out=self._frame[:k])
+        np.multiply(self._buf[:pos], self._window[k:], out=self._frame[k:])
+        np.fft.rfft(self._frame, out=self._spec)
+        K = p.kernel_harmonic
+        hpos = self._hpos
+        np.abs(self._spec, out=self._hist[:, hpos])
+        self._hpos = (hpos + 1) % K
+        cur = self._hist[:, (hpos - p.lookahead) % K]
+        # 3. Medians: harmonic across the last K frames, percussive across frequency.
+        np.copyto(self._scratch, self._hist)
+        self._scratch.partition(self._rank, axis=1)
+        harm_med = self._scratch[:, self._rank]
+        self._median_filter(cur, size=p.kernel_percussive, output=self._perc_med, mode="reflect")
+        # 4. Soft masks (power 2, with margin) as librosa.decompose.hpss.
+        mp, mh = self._perc_med, self._tmp
+        np.multiply(harm_med, p.margin, out=mh)
+        np.multiply(mh, mh, out=mh)
+        np.multiply(mp, mp, out=self._tmp2)
+        perc = self._mel_part(cur, self._tmp2, mh)        # P^2 / (P^2 + (m H)^2)
+        np.multiply(harm_med, harm_med, out=mh)
+        np.multiply(self._perc_med, p.margin, out=self._tmp2)
+        np.multiply(self._tmp2, self._tmp2, out=self._tmp2)
+        harm = self._mel_part(cur, mh, self._tmp2)         # H^2 / (H^2 + (m P)^2)
+        # 5. Onset strength: positive log-mel flux, averaged over bands.
+        np.multiply(cur, cur, out=self._tmp)
+        np.dot(self._mel, self._tmp, out=self._melv)
+        np.maximum(self._melv, 1e-10, out=self._melv)
+        np.log10(self._melv, out=self._db)
+        np.multiply(self._db, 10.0, out=self._db)
+        np.subtract(self._db, self._prev_db, out=self._melv)
+        np.maximum(self._melv, 0.0, out=self._melv)
+        flux = float(self._melv.mean()) if self._hops else 0.0
+        np.copyto(self._prev_db, self._db)
+        # 6. Silence gate, running normalisation, weights.
+        power = float(self._block_energy.sum()) / n
+        level = 10 * math.log10(power) if power > 1e-12 else -120.0
+        if power < self._silence_power:
+            perc = harm = flux = 0.0
+        self.raw_percussive, self.raw_harmonic = perc, harm
+        P, H, O = self._norm_p(perc), self._norm_h(harm), self._norm_o(flux)
+        wp, wh = p.weights
+        self._hops += 1
+        c = self._hops - 1 - self.lag_frames
+        self.latest = EnergyFrame(c * hop / p.sr, P, H, wp * P + wh * H, O, level)
+        return self.latest
+
+    def _mel_part(self, mag: np.ndarray, num: np.ndarray, other: np.ndarray) -> float:
+        """Mel-reduced power of ``mag * num / (num + other)``."""
+        np.add(num, other, out=self._mask)
+        np.add(self._mask, 1e-20, out=self._mask)
+        np.divide(num, self._mask, out=self._mask)
+        np.multiply(self._mask, mag, out=self._mask)
+        np.multiply(self._mask, self._mask, out=self._mask)
+        np.dot(self._mel, self._mask, out=self._melv)
+        return float(self._melv.max() if self.params.reduce == "max" else self._melv.sum())
+
+    def run(self, y: np.ndarray) -> EnergyCurve:
+        """Stream a whole signal through the engine (tests, benchmarks, offline use)."""
+        p = self.params
+        y = np.asarray(y, dtype=np.float32)
+        n_hops = len(y) // p.hop
+        out = np.zeros((n_hops, 7), np.float64)
+        for j in range(n_hops):
+            f = self.process(y[j * p.hop:(j + 1) * p.hop])
+            out[j] = (f.t, f.percussive, f.harmonic, f.energy, f.onset, self.raw_percussive,
+                      self.raw_harmonic)
+        o = out.astype(np.float32)
+        return EnergyCurve(out[:, 0], o[:, 1], o[:, 2], o[:, 3], o[:, 4], p, o[:, 5], o[:, 6])

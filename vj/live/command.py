@@ -1,0 +1,120 @@
+"""`vj live` and `vj devices`: the command line of the live show (docs/live.md)."""
+from __future__ import annotations
+
+import argparse
+
+from vj.cli_types import host_port, positive_float, size
+from vj.errors import VjError
+
+
+def _hosts(text: str) -> list[str]:
+    hosts = [h.strip() for h in text.split(",") if h.strip()]
+    if not hosts:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected HOST,HOST,...")
+    return hosts
+
+
+def cmd_live(args) -> int:
+    import logging
+
+    from vj.live.show import Show, ShowConfig
+
+    logging.basicConfig(level=logging.INFO, format="vj: %(message)s")
+    cfg = ShowConfig(banks=args.bank, audio_file=args.audio_file, input_device=args.input_device,
+                     headless=args.headless, size=args.window_size, monitor=args.monitor,
+                     fullscreen=args.fullscreen, fps=args.fps, osc=not args.no_osc,
+                     osc_host=args.osc_host, osc_port=args.osc_port, desk=args.desk,
+                     feedback=args.osc_feedback, decoder=args.decoder, device=args.device,
+                     preset=args.preset, presets_dirs=args.presets, shaders=args.shaders,
+                     duration=args.duration, hud=args.hud, loop_audio=args.loop,
+                     auto=args.auto, auto_hold=args.auto_hold, osc_allow=args.osc_allow,
+                     bank_dirs=args.bank_dir, max_open=args.max_open)
+    show = Show(cfg)
+    summary = show.run()
+    print(summary.text())
+    return 0
+
+
+def cmd_devices(args) -> int:
+    from vj.audio.sources import input_devices
+
+    print("audio inputs (--input-device NAME or INDEX):")
+    try:
+        devices = input_devices()
+    except VjError as e:
+        devices = []
+        print(f"  unavailable: {e}")
+    if not devices:
+        print("  none found")
+    for d in devices:
+        print(f"  {d['index']:3d}  {d['name']}  ({d['channels']} ch, {d['samplerate']:.0f} Hz)")
+    print("monitors (--monitor NAME or INDEX):")
+    import os
+    import warnings
+
+    mons = []
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        from vj.render.targets import monitors
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mons = monitors()
+    if not mons:
+        print("  none (no display; vj live --headless still works)")
+    for m in mons:
+        print(f"  {m['index']:3d}  {m['name']}  ({m['size'][0]}x{m['size'][1]} @ {m['refresh']} Hz)")
+    return 0
+
+
+def add_live_parser(sub) -> None:
+    p = sub.add_parser(
+        "live", help="run the show: audio in, visuals out, OSC control",
+        description="The live show: listens to an audio input (or --audio-file), moves through "
+        "the bank's keyframes with the music and draws them through the shaders on a window "
+        "or projector; a lighting desk steers it over OSC (docs/live.md).")
+    p.add_argument("--bank", action="append", required=True, metavar="DIR",
+                   help="bank folder; repeat for more banks (switch with /vj/bank)")
+    p.add_argument("--audio-file", metavar="SONG", help="play this file instead of the input")
+    p.add_argument("--loop", action="store_true", help="loop --audio-file")
+    p.add_argument("--input-device", metavar="NAME", help="audio input name or index (vj devices)")
+    p.add_argument("--monitor", metavar="N", help="monitor index or part of its name")
+    p.add_argument("--fullscreen", action="store_true",
+                   help="borderless fullscreen on --monitor (F toggles)")
+    p.add_argument("--window-size", type=size, default=(1280, 720), metavar="WxH",
+                   help="window or headless output size (default 1280x720)")
+    p.add_argument("--headless", action="store_true",
+                   help="render off-screen (EGL), no window: servers, tests, checks over SSH")
+    p.add_argument("--fps", type=float, default=60.0, help="headless frame rate (default 60)")
+    p.add_argument("--duration", type=positive_float, help="stop after S seconds with a summary")
+    p.add_argument("--preset", help="starting genre preset (default: the bank's genre)")
+    p.add_argument("--presets", action="append", metavar="DIR", help="extra preset folder")
+    p.add_argument("--decoder", default="auto",
+                   help="auto, torch, compile, tensorrt, onnx or image (default auto)")
+    p.add_argument("--device", default="auto", help="torch device for model banks")
+    p.add_argument("--osc-port", type=int, default=7000, help="OSC UDP port (default 7000)")
+    p.add_argument("--osc-host", default="0.0.0.0", help="OSC bind address (default all)")
+    p.add_argument("--desk", default="generic",
+                   help="desk profile: generic, grandma3, eos, magicq, or a TOML file")
+    p.add_argument("--osc-feedback", type=host_port, metavar="HOST:PORT",
+                   help="send accepted changes back to this address")
+    p.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
+    p.add_argument("--osc-allow", type=_hosts, metavar="HOST,...",
+                   help="only these hosts may send OSC (names or addresses; default any)")
+    p.add_argument("--bank-dir", action="append", default=[], metavar="DIR",
+                   help="folder whose bank folders /vj/bank may load by path (repeatable)")
+    p.add_argument("--max-open", type=int, default=3, metavar="N",
+                   help="decoders kept open at once, least recently used out (default 3)")
+    p.add_argument("--hud", action="store_true", help="start with the HUD on (H toggles)")
+    p.add_argument("--auto", action="store_true",
+                   help="pick the genre preset from the music (also /vj/auto 1)")
+    p.add_argument("--auto-hold", type=positive_float, default=16.0,
+                   help="seconds a new genre must hold before --auto switches (default 16)")
+    p.add_argument("--shaders", metavar="DIR", help="shader folder (default: the project's)")
+    p.set_defaults(func=cmd_live)
+
+
+def add_devices_parser(sub) -> None:
+    p = sub.add_parser("devices", help="list audio inputs and monitors",
+                       description="List the audio inputs PortAudio can open and the monitors "
+                       "(name and index for --input-device and --monitor).")
+    p.set_defaults(func=cmd_devices)

@@ -1,0 +1,118 @@
+"""The GL side of the show: the target (window or headless), the shader library, one
+renderer per frame size, effects uniforms, the HUD, swap and fence.  Only the render
+thread (the main thread) touches it."""
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from vj.live import chaos
+from vj.live.faults import Faults
+from vj.render.fx import Uniforms, compute, crossfade_level
+from vj.render.hud import Hud
+
+log = logging.getLogger("vj.live")
+
+
+class Stage:
+    def __init__(self, *, headless: bool, size, monitor=None, fullscreen: bool = False,
+                 shaders=None, crossfade: float = 1.5, faults: Faults, probe: bool = False):
+        from vj.render.shaders import ShaderLibrary
+        from vj.render.targets import HeadlessTarget, WindowTarget
+
+        self.faults, self.crossfade, self.probe = faults, crossfade, probe
+        self.out_size = tuple(size)
+        self.target = (HeadlessTarget(size) if headless else
+                       WindowTarget(size, monitor=monitor, fullscreen=fullscreen))
+        try:
+            self.shaders = ShaderLibrary(self.target.ctx, shaders)
+        except Exception:
+            self.target.close()
+            raise
+        self.headless = headless
+        self.renderers: dict = {}
+        self.renderer = None
+        self.source = None           # the frame source of what is on screen
+        self.uniforms = Uniforms()
+        self.hud = Hud()
+        self.hud_on = False
+        self.fade_start = -1e9
+        self._prev = None            # probe: the previous picture
+        self.last_brightness = self.last_change = 0.0
+
+    def _renderer_for(self, size):
+        from vj.render.renderer import Renderer
+
+        r = self.renderers.get(size)
+        if r is None:
+            out = self.out_size if self.headless else self.target.size
+            r = self.renderers[size] = Renderer(self.target.ctx, size, out, shaders=self.shaders)
+        return r
+
+    def show(self, slot, now: float) -> None:
+        """Upload a newly decoded frame (crossfading when it comes from another source)."""
+        h, w = slot.pixels.shape[:2]
+        r = self._renderer_for((w, h))
+        if slot.source is not self.source:
+            if self.source is not None and r is self.renderer:
+                r.start_crossfade()       # same size: fade from what is on screen
+                self.fade_start = now
+            self.source = slot.source
+        self.renderer = r
+        r.upload(slot.pixels)
+
+    def draw(self, now: float, t: float, dt: float, fx, *, onset: float, energy: float,
+             state, hud_values=None) -> None:
+        """Effects at the display rate, the HUD, the look into the target."""
+        r = self.renderer
+        if r is None:
+            return
+        compute(self.uniforms, fx, time=t, onset=onset, energy=energy,
+                intensity=state.intensity, master=state.master, blackout=state.blackout,
+                crossfade=crossfade_level(now - self.fade_start, self.crossfade), dt=dt)
+        self._hud(r, now, state.hud, hud_values)
+        fb = self.target.framebuffer(r)
+        try:
+            chaos.check("uniform")
+            r.frame(self.uniforms, fb, flip=self.target.flip,
+                    target_size=self.target.size if fb is not None else None)
+        except Exception as e:  # a uniform that does not fit: report, draw on
+            self.faults.report("uniform", f"{str(e)[:160]}")
+        if self.probe:
+            self._measure(r)
+
+    def _hud(self, r, now: float, on: bool, values) -> None:
+        if not on:
+            if self.hud_on:
+                r.set_hud(None)
+                self.hud_on = False
+            return
+        if values is None or not self.hud.due(now):
+            return
+        try:
+            chaos.check("hud")
+            values["shader"] = next(iter(self.shaders.errors.values()), None)
+            values["target"] = self.target.name
+            r.set_hud(self.hud.render(values))
+            self.hud_on = True
+        except Exception as e:  # the picture goes on without the HUD
+            self.faults.report("hud", f"HUD failed ({str(e)[:120]})")
+
+    def _measure(self, r) -> None:
+        pic = r.read().astype(np.int16)
+        self.last_brightness = float(pic.mean())
+        prev = self._prev
+        self.last_change = (float(np.abs(pic - prev).mean())
+                            if prev is not None and prev.shape == pic.shape else 0.0)
+        self._prev = pic
+
+    def swap(self) -> float:
+        """Show the frame and wait until the GPU has finished it; returns that time."""
+        self.target.swap()
+        self.target.ctx.finish()   # the fence: the frame is complete (headless too)
+        return time.perf_counter()
+
+    def close(self) -> None:
+        self.target.close()
