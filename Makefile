@@ -1,12 +1,13 @@
 # make demo : install everything (system packages, venv, Python packages) and render the demo video
 # make test : install the same way and run the whole test suite
+# make corpus: install the real-music corpus for development (make eval runs vj eval on it)
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test install system-deps bench clean
+.PHONY: demo test install system-deps bench clean corpus eval
 
 demo: $(STAMP)
 	$(BIN)/vj demo --out demo-output
@@ -33,6 +34,13 @@ $(STAMP): pyproject.toml Makefile tools/install-system-deps.sh
 	# musicnn's trained weights (read without TensorFlow; --no-deps keeps TensorFlow out)
 	$(BIN)/python -m pip install --no-deps musicnn==0.1.0
 	touch $(STAMP)
+
+# the real-music corpus (Debian packages; the audio stays under /usr/share)
+corpus:
+	sh tools/install-corpus.sh
+
+eval: $(STAMP) corpus
+	$(BIN)/vj eval corpus --json eval.json --plot eval-figures
 
 bench: $(STAMP)
 	$(BIN)/vj bench audio

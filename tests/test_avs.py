@@ -51,8 +51,46 @@ def test_score_formula():
     assert score(audio, np.zeros(0), diff, 30.0, p).avs == 0.0
 
 
+def test_dtw_in_a_window_is_exact_when_the_alignment_fits_and_memory_is_linear():
+    import tracemalloc
+
+    rng = np.random.default_rng(1)
+    for n, m in itertools.product((1, 4, 9), (2, 7)):
+        a, b = np.sort(rng.uniform(0, 6, n)), np.sort(rng.uniform(0, 6, m))
+        assert dtw(a, b, window=6.0)[0] == pytest.approx(_brute_dtw(tuple(a), tuple(b)))
+    # an hour of beats at 2 per second against a jittered copy: a full matrix would take
+    # 7200 x 7200 x 8 bytes = 415 MB
+    a = np.cumsum(rng.uniform(0.4, 0.6, 7200))
+    b = np.sort(a + rng.normal(0, 0.03, len(a)))
+    tracemalloc.start()
+    dist, path = dtw(a, b)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20e6, peak
+    assert dist / len(path) < 0.05 and path[0] == (0, 0) and path[-1] == (7199, 7199)
+
+
+def test_peak_events_ignore_noise_and_steady_change_but_catch_small_hits():
+    rng = np.random.default_rng(2)
+    fps, n = 30.0, 600
+    noise = np.abs(rng.normal(0.3, 0.05, n))          # codec noise on a still picture
+    assert len(visual_events(noise, fps, AVSParams())) == 0
+    steady = noise + 4.0                              # a slow, steady crossfade
+    assert len(visual_events(steady, fps, AVSParams())) == 0
+    hits = noise.copy()
+    at = np.arange(45, n - 10, 15)                   # a small hit every half second
+    hits[at] += 1.5
+    ev = visual_events(hits, fps, AVSParams())
+    np.testing.assert_allclose(ev, (at + 1) / fps)
+    # the same hits on top of a steady crossfade still count
+    np.testing.assert_allclose(visual_events(steady + hits - noise, fps, AVSParams()),
+                               (at + 1) / fps)
+    # and the method's threshold sees none of them (1.5 levels is far below 12.7 %)
+    assert AVSParams.paper().curve == "fraction"
+
+
 def test_visual_events_respect_threshold_and_gap():
-    p = AVSParams(change_threshold=0.1, min_gap=1.0)
+    p = AVSParams.paper(change_threshold=0.1)
     diff = np.zeros(300)
     diff[[10, 20, 60, 100]] = 0.5  # frames 11, 21, 61, 101 at 30 fps
     ev = visual_events(diff, 30.0, p)

@@ -225,7 +225,7 @@ def _steady_groove(sr: int, seconds: float) -> np.ndarray:
 def test_online_driver_has_no_lurch_at_the_start_nor_a_sprint_after_a_break():
     """Steady music, live energy settings, segment 10 s: 1 +- 0.3 keyframes in the first
     10 s measured from t = 0, and again in the 10 s after a 6 s break."""
-    from vj.live.show import LIVE_PARAMS
+    from vj.audio.streaming import LIVE_PARAMS
 
     p = LIVE_PARAMS
     groove = _steady_groove(p.sr, 20.0)

@@ -76,7 +76,7 @@ def cmd_record(args) -> int:
     res = record(args.song, args.bank, args.output, fps=args.fps, size=args.size,
                  interp=args.interp, segment=args.segment, start=args.start,
                  duration=args.duration, fx=args.fx, decoder=args.decoder, device=args.device,
-                 batch=args.batch, progress=not args.quiet)
+                 batch=args.batch, accent=args.accent, progress=not args.quiet)
     print(f"wrote {res.path} ({res.frames} frames, {res.width}x{res.height}, {res.fps} fps, "
           f"{res.duration:.2f} s)")
     return 0
@@ -104,7 +104,7 @@ def _avs_params(args):
 
     kw = {k: getattr(args, k) for k in ("beat_strength", "tolerance", "change_threshold",
                                         "min_gap", "slope_scale") if getattr(args, k) is not None}
-    return AVSParams(**kw)
+    return AVSParams.paper(**kw) if args.paper else AVSParams(**kw)
 
 
 def cmd_avs(args) -> int:
@@ -122,7 +122,8 @@ def cmd_avs(args) -> int:
         return 0
     if not args.video:
         raise VjError("give a VIDEO to score, or --compare SONG --bank DIR")
-    from vj.metrics.avs import avs_of_video, frame_differences, plot
+    from vj.metrics.avs import avs_of_video, frame_differences
+    from vj.metrics.avs_plot import plot
 
     res = avs_of_video(args.video, args.audio, params, progress=not args.quiet)
     print(f"{args.video}: {res.summary()}")
@@ -187,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fx", default="none",
                    help="genre preset whose effects to apply (flash, trail, hue, strobe); "
                    "default none")
+    p.add_argument("--accent", type=_nonneg_float, default=None, metavar="A",
+                   help="hit accent: on a strong onset the picture jolts A of a transition "
+                   "ahead and eases back (shown only; the driver is unchanged). Default 0.2 "
+                   "for energy and online, 0 for linear; 0 turns it off")
     p.add_argument("--decoder", default="auto",
                    help="auto, torch, compile, tensorrt, onnx or image (model banks)")
     p.add_argument("--device", default="auto", help="torch device for model banks")
@@ -221,18 +226,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--segment", type=_positive_float, default=10.0,
                    help="--compare: seconds per keyframe transition")
     g = p.add_argument_group("AVS parameters (defaults in docs/avs.md)")
+    g.add_argument("--paper", action="store_true",
+                   help="the method's exact definition: a visual event is 225,000 changed values "
+                   "of a 768x768x3 frame (12.7 %%), any change counts (tolerance 0), events 1 s "
+                   "apart; default: peaks of the frame-difference curve above its baseline")
     g.add_argument("--beat-strength", type=float, help="onset strength for a beat to count (0.40)")
-    g.add_argument("--tolerance", type=int, help="pixel change that counts, 0..255 (3)")
+    g.add_argument("--tolerance", type=int, help="--paper: pixel change that counts (0)")
     g.add_argument("--change-threshold", type=float,
-                   help="changed fraction that makes a visual event (0.127)")
-    g.add_argument("--min-gap", type=float, help="seconds between visual events (1.0)")
-    g.add_argument("--slope-scale", type=float, help="scale of the motion term (0.02 per s)")
+                   help="--paper: changed fraction that makes a visual event (0.127)")
+    g.add_argument("--min-gap", type=float,
+                   help="seconds between visual events (0.2; --paper 1.0)")
+    g.add_argument("--slope-scale", type=float,
+                   help="scale of the motion term (default: from the video itself)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_avs)
 
     from vj.bench_cli import add_bench_parser
     from vj.live.command import add_devices_parser, add_live_parser
 
+    from vj.evaluate import add_eval_parser
+
+    add_eval_parser(sub)
     add_bench_parser(sub)
     add_live_parser(sub)
     add_devices_parser(sub)

@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 
 from vj.audio.energy import EnergyParams, energy_reference
-from vj.audio.streaming import StreamingEnergy
+from vj.audio.streaming import LIVE_PARAMS, StreamingEnergy
 from vj.audio.sources import FileSource
 from vj.bank import Bank, load_bank
 from vj.errors import ParameterError
 from vj.motion.drivers import (OnlineDriver, SEGMENT_SECONDS, energy_positions, fixed_segments,
                                linear_positions)
+from vj.motion.accent import ACCENT, accented, hit_accent
 from vj.prefetch import prefetch
 from vj.video import VideoWriter, check_output
 
@@ -108,8 +109,8 @@ def positions(source: FileSource, times: np.ndarray, *, interp: str = "energy",
             curve = energy_reference(source.samples, params)
         k, s = energy_positions(times, curve, bounds)
         return step * k, s
-    # online: the live engine and driver, stepped on the video clock
-    curve = StreamingEnergy(params).run(source.samples).at(times)
+    # online: the live engine (at the live settings) and driver, on the video clock
+    curve = StreamingEnergy(LIVE_PARAMS).run(source.samples).at(times)
     drv = OnlineDriver(segment=float(np.mean(np.diff(bounds))))
     k = np.zeros(len(times), np.int64)
     s = np.zeros(len(times))
@@ -150,10 +151,12 @@ def decoded_chunks(frames, ks: np.ndarray, ss: np.ndarray, chunk: int, batched: 
 def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | None = None,
            interp: str = "energy", segment: str | float = SEGMENT_SECONDS, start: float = 0.0,
            duration: float | None = None, fx: str | None = None, decoder: str = "auto",
-           device: str = "auto", batch: int | None = None,
+           device: str = "auto", batch: int | None = None, accent: float | None = None,
            progress: bool = True) -> RecordResult:
     """Render ``song`` through ``bank`` to ``out`` (H.264 + AAC) with the show's shaders
-    on the headless target, on a fixed time step of 1/fps.
+    on the headless target, on a fixed time step of 1/fps.  ``accent``: the hit accent
+    (:mod:`vj.motion.accent`; default 0.2 for the energy and online drivers, 0 for the
+    linear one, which ignores the music by definition).
 
     Decoding runs on its own thread, a chunk or two ahead of drawing, and encoding on
     another, so the three overlap."""
@@ -182,6 +185,12 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | 
     ks, ss = positions(source, times, interp=interp, segment=segment, curve=curve)
     energy = curve.at(times).energy
     onset = onset_per_frame(curve, times, fps)
+    if accent is None:
+        accent = 0.0 if interp == "linear" else ACCENT
+    if accent > 0:   # shown, not driven: the driver's positions stay the method's
+        hits = onset if interp != "online" else onset_per_frame(
+            StreamingEnergy(LIVE_PARAMS).run(source.samples), times, fps)
+        ks, ss = accented(ks, ss, hit_accent(hits, fps, accent))
     if batch is None:  # decode several frames per call on a GPU (docs/benchmarks.md)
         from vj.generate.kandinsky import pick_device
 

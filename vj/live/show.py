@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from vj.audio.energy import EnergyParams
+from vj.audio.streaming import LIVE_PARAMS
 from vj.errors import VjError
 from vj.live import chaos
 from vj.live.analysis import Analysis, EnergyView
@@ -26,12 +27,6 @@ from vj.live.motion import Motion
 from vj.live.telemetry import Telemetry
 
 log = logging.getLogger("vj.live")
-
-#: Live analysis settings: a hop of 256 samples (11.6 ms) for a short audio-to-photon
-#: path.  The one set of live settings: the show, its tests, `vj bench` and
-#: `vj record --interp online` use it.
-LIVE_PARAMS = EnergyParams(hop=256)
-
 
 @dataclass
 class ShowConfig:

@@ -25,34 +25,69 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vj.errors import ParameterError, VjError
+from vj.metrics.dtw import dtw
+
+
+#: The method's visual event: 225,000 changed values of a 768x768x3 frame.
+PAPER_CHANGE_THRESHOLD = 225_000 / (768 * 768 * 3)
+#: A just-noticeable change of a picture, in levels (0..255) of mean absolute difference.
+JND_LEVELS = 1.0
 
 
 @dataclass(frozen=True)
 class AVSParams:
     #: Beats whose normalised onset strength is below this are not events (the paper's 0.40).
     beat_strength: float = 0.40
-    #: A pixel value (0..255) counts as changed when it moves by more than this:
-    #: it sits just above H.264 noise at CRF 18 (docs/avs.md); the method's code used 0.
-    tolerance: int = 5
-    #: Fraction of changed values that makes a visual event.  The method's code used an
-    #: absolute 225,000 values at 768x768x3, i.e. 12.7 %.
-    change_threshold: float = 0.127
-    #: Minimum time between two visual events, seconds (the method's 1.0 s).
-    min_gap: float = 1.0
-    #: Scale of the motion term, in changed fraction per second (docs/avs.md).
-    slope_scale: float = 0.02
+    #: "peaks": visual events are peaks of the mean-absolute-difference curve above its
+    #: local baseline (vj's default); "threshold": the method's changed-fraction threshold.
+    events: str = "peaks"
+    #: threshold: a value (0..255) counts as changed when it moves by more than this.
+    tolerance: int = 0
+    #: threshold: the fraction of changed values that makes a visual event.
+    change_threshold: float = PAPER_CHANGE_THRESHOLD
+    #: Minimum time between two visual events, seconds (the method's 1.0 s; peaks: 0.2 s,
+    #: five events a second at most).
+    min_gap: float = 0.2
+    #: peaks: the local baseline is the running median over this many seconds.
+    baseline: float = 1.0
+    #: peaks: a peak must rise this many robust noise scales (MAD) above the baseline ...
+    peak_noise: float = 4.0
+    #: ... and at least this many levels (a quarter of a just-noticeable change).
+    peak_floor: float = 0.25
+    #: Scale of the motion term (curve units per second); None: from the video itself,
+    #: max(mean of the curve, one just-noticeable change) per beat period.
+    slope_scale: float | None = None
+    #: DTW: events further apart than this (s) are never matched.
+    window: float = 10.0
     #: Analysis rate for the audio events.
     sr: int = 22050
     hop: int = 512
 
+    @classmethod
+    def paper(cls, **changes) -> "AVSParams":
+        """The method's exact definition: any changed value (tolerance 0), 225,000
+        changed values of a 768x768x3 frame, events at least 1 s apart."""
+        return cls(**{"events": "threshold", "tolerance": 0, "min_gap": 1.0,
+                      "change_threshold": PAPER_CHANGE_THRESHOLD, **changes})
+
     def __post_init__(self) -> None:
         checks = [("beat_strength", 0 <= self.beat_strength <= 1),
+                  ("events", self.events in ("peaks", "threshold")),
                   ("tolerance", 0 <= self.tolerance < 255),
                   ("change_threshold", 0 < self.change_threshold <= 1),
-                  ("min_gap", self.min_gap >= 0), ("slope_scale", self.slope_scale > 0)]
+                  ("min_gap", self.min_gap >= 0), ("baseline", self.baseline > 0),
+                  ("peak_noise", self.peak_noise >= 0), ("peak_floor", self.peak_floor >= 0),
+                  ("slope_scale", self.slope_scale is None or self.slope_scale > 0),
+                  ("window", self.window > 0)]
         for name, ok in checks:
             if not ok:
                 raise ParameterError(f"{name}={getattr(self, name)!r} is out of range")
+
+    @property
+    def curve(self) -> str:
+        """What the frame-difference curve measures: "mean" (mean absolute difference,
+        levels) or "fraction" (share of values changed by more than ``tolerance``)."""
+        return "mean" if self.events == "peaks" else "fraction"
 
 
 @dataclass(frozen=True)
@@ -76,11 +111,29 @@ class AVSResult:
 
 # -- audio events -----------------------------------------------------------------------------
 
+#: Onset strength is computed a minute at a time (the spectrogram of a three-hour
+#: recording would need gigabytes).
+ONSET_CHUNK_SECONDS = 60.0
+
+
 def onset_envelope(y: np.ndarray, params: AVSParams) -> tuple[np.ndarray, np.ndarray]:
+    """librosa's onset strength (times, values), computed in overlapping chunks."""
     import librosa
 
-    env = librosa.onset.onset_strength(y=y, sr=params.sr, hop_length=params.hop)
-    times = librosa.frames_to_time(np.arange(len(env)), sr=params.sr, hop_length=params.hop)
+    hop, sr = params.hop, params.sr
+    step = int(ONSET_CHUNK_SECONDS * sr) // hop * hop
+    pad = 8 * hop                                    # more than n_fft (2048) each side
+    n_frames = 1 + len(y) // hop
+    env = np.zeros(n_frames, np.float32)
+    for s0 in range(0, len(y), step):
+        a = max(0, s0 - pad)
+        chunk = y[a:min(len(y), s0 + step + pad)]
+        e = librosa.onset.onset_strength(y=chunk, sr=sr, hop_length=hop)
+        f0 = s0 // hop                               # first global frame this chunk owns
+        skip = (s0 - a) // hop
+        own = e[skip:skip + step // hop]
+        env[f0:f0 + len(own)] = own[: n_frames - f0]
+    times = librosa.frames_to_time(np.arange(n_frames), sr=sr, hop_length=hop)
     return times, env
 
 
@@ -108,16 +161,42 @@ def changed_fraction(a: np.ndarray, b: np.ndarray, tolerance: int) -> float:
     return float(np.count_nonzero(d > tolerance)) / d.size
 
 
+def mean_difference(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute difference of two uint8 frames, in levels (0..255)."""
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
 def visual_events(diff: np.ndarray, fps: float, params: AVSParams | None = None) -> np.ndarray:
     """Event times from the frame-difference curve; ``diff[i]`` compares frames i and i+1
     and is timed at frame i+1."""
     p = params or AVSParams()
+    if p.events == "peaks":
+        return peak_events(diff, fps, p)
     events: list[float] = []
     for i, d in enumerate(diff):
         t = (i + 1) / fps
         if d > p.change_threshold and (not events or t - events[-1] >= p.min_gap):
             events.append(t)
     return np.asarray(events)
+
+
+def peak_events(diff: np.ndarray, fps: float, p: AVSParams) -> np.ndarray:
+    """Peaks of the curve above its local baseline (running median over ``baseline``
+    seconds): a steady crossfade raises the baseline, not the peaks, and codec noise
+    stays under ``peak_noise`` robust noise scales, while a small hit in a subtle
+    video still stands out of its own baseline."""
+    from scipy.ndimage import median_filter
+    from scipy.signal import find_peaks
+
+    d = np.asarray(diff, float)
+    if len(d) < 3:
+        return np.zeros(0)
+    w = max(3, int(round(p.baseline * fps)) | 1)
+    excess = d - median_filter(d, size=w, mode="nearest")
+    noise = 1.4826 * float(np.median(np.abs(excess - np.median(excess))))
+    height = max(p.peak_noise * noise, p.peak_floor)
+    peaks, _ = find_peaks(excess, height=height, distance=max(1, int(round(p.min_gap * fps))))
+    return (peaks + 1) / fps
 
 
 def mean_abs_slope(diff: np.ndarray, fps: float, events: np.ndarray) -> float:
@@ -137,42 +216,25 @@ def mean_abs_slope(diff: np.ndarray, fps: float, events: np.ndarray) -> float:
 
 # -- alignment ----------------------------------------------------------------------------------
 
-def dtw(a: np.ndarray, b: np.ndarray) -> tuple[float, list[tuple[int, int]]]:
-    """Exact dynamic time warping of two 1-D sequences with |x - y| as the cost.
-
-    FastDTW (the method's choice) approximates this; event sequences are short
-    (hundreds), so the exact O(N M) version is cheap and never worse."""
-    n, m = len(a), len(b)
-    cost = np.abs(np.asarray(a, float)[:, None] - np.asarray(b, float)[None, :])
-    acc = np.full((n + 1, m + 1), np.inf)
-    acc[0, 0] = 0.0
-    for i in range(1, n + 1):
-        row, prev = acc[i], acc[i - 1]
-        c = cost[i - 1]
-        # diagonal and vertical moves vectorised; horizontal moves need a running pass
-        best = np.minimum(prev[:-1], prev[1:]) + c
-        for j in range(1, m + 1):
-            v = best[j - 1]
-            h = row[j - 1] + c[j - 1]
-            row[j] = v if v < h else h
-    # backtrack
-    i, j, path = n, m, [(n - 1, m - 1)]
-    while i > 1 or j > 1:
-        options = [(acc[i - 1, j - 1], i - 1, j - 1), (acc[i - 1, j], i - 1, j),
-                   (acc[i, j - 1], i, j - 1)]
-        _, i, j = min((o for o in options if o[1] >= 1 and o[2] >= 1), key=lambda o: o[0])
-        path.append((i - 1, j - 1))
-    return float(acc[n, m]), path[::-1]
+def motion_scale(diff: np.ndarray, audio_ev: np.ndarray, p: AVSParams) -> float:
+    """The motion term's scale from the video itself: the curve's own mean level (at
+    least one just-noticeable change) per beat period of the music."""
+    if p.slope_scale is not None:
+        return p.slope_scale
+    floor = JND_LEVELS if p.curve == "mean" else 0.01
+    level = max(float(np.mean(diff)) if len(diff) else 0.0, floor)
+    period = float(np.median(np.diff(audio_ev))) if len(audio_ev) >= 2 else 0.5
+    return level / max(period, 1e-3)
 
 
 def score(audio_ev: np.ndarray, visual_ev: np.ndarray, diff: np.ndarray, fps: float,
           params: AVSParams | None = None) -> AVSResult:
     p = params or AVSParams()
     slope = mean_abs_slope(diff, fps, visual_ev)
-    motion = 1.0 - math.exp(-slope / p.slope_scale)
+    motion = 1.0 - math.exp(-slope / motion_scale(diff, audio_ev, p))
     if len(audio_ev) == 0 or len(visual_ev) == 0:
         return AVSResult(0.0, 0.0, motion, math.inf, slope, audio_ev, visual_ev, [])
-    D, path = dtw(audio_ev, visual_ev)
+    D, path = dtw(audio_ev, visual_ev, p.window)
     offset = D / len(path)
     consistency = 1.0 / (1.0 + offset)
     return AVSResult(consistency * motion, consistency, motion, offset, slope, audio_ev,
@@ -183,7 +245,8 @@ def score(audio_ev: np.ndarray, visual_ev: np.ndarray, diff: np.ndarray, fps: fl
 
 def frame_differences(path: str, params: AVSParams | None = None,
                       progress: bool = False) -> tuple[np.ndarray, float, int]:
-    """Changed fraction between consecutive frames, decoding one frame at a time."""
+    """The frame-difference curve (``params.curve``) between consecutive frames,
+    decoding one frame at a time."""
     import av
     from tqdm import tqdm
 
@@ -206,7 +269,8 @@ def frame_differences(path: str, params: AVSParams | None = None,
                               disable=not progress, leave=False):
                 cur = frame.to_ndarray(format="rgb24")
                 if prev is not None:
-                    diffs.append(changed_fraction(prev, cur, p.tolerance))
+                    diffs.append(mean_difference(prev, cur) if p.curve == "mean"
+                                 else changed_fraction(prev, cur, p.tolerance))
                 prev = cur
                 n += 1
         except av.FFmpegError as e:
@@ -234,39 +298,3 @@ def avs_of_video(path: str, audio: str | None = None, params: AVSParams | None =
         raise
     y = y[: int(round(n / fps * p.sr))]
     return score(audio_events(y, p), visual_events(diff, fps, p), diff, fps, p)
-
-
-def plot(result: AVSResult, y: np.ndarray, diff: np.ndarray, fps: float, path: str,
-         params: AVSParams | None = None, title: str = "") -> None:
-    """Onset strength with its events above the frame-difference curve with its events,
-    and the DTW alignment between them."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    p = params or AVSParams()
-    times, env = onset_envelope(y, p)
-    norm = (env - env.min()) / max(float(env.max() - env.min()), 1e-12)
-    t = (np.arange(len(diff)) + 1) / fps
-    fig, ax = plt.subplots(2, 1, figsize=(12, 6), sharex=True, constrained_layout=True)
-    ax[0].plot(times, norm, lw=0.8, color="tab:blue", label="onset strength (normalised)")
-    ax[0].axhline(p.beat_strength, color="tab:blue", ls=":", lw=0.8)
-    ax[0].plot(result.audio_events, np.full(len(result.audio_events), 1.05), "v",
-               color="tab:blue", label="audio events")
-    ax[0].set_ylim(0, 1.15)
-    ax[0].legend(loc="upper right", fontsize=8)
-    ax[0].set_title(title or result.summary(), fontsize=9)
-    ax[1].plot(t, diff, lw=0.8, color="tab:red", label="changed fraction")
-    ax[1].axhline(p.change_threshold, color="tab:red", ls=":", lw=0.8)
-    top = max(float(diff.max()) if len(diff) else 1.0, p.change_threshold) * 1.1
-    ax[1].plot(result.visual_events, np.full(len(result.visual_events), top), "^",
-               color="tab:red", label="visual events")
-    for i, j in result.path:  # DTW alignment drawn across the two panels
-        ax[1].annotate("", xy=(result.visual_events[j], top), xycoords="data",
-                       xytext=(result.audio_events[i], 1.05), textcoords=ax[0].transData,
-                       arrowprops=dict(arrowstyle="-", color="0.5", lw=0.5, alpha=0.6))
-    ax[1].set_xlabel("time (s)")
-    ax[1].legend(loc="upper right", fontsize=8)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
