@@ -206,3 +206,30 @@ def test_bad_videos(tmp_path, drum_song):
     with VideoWriter(empty, 64, 64, 30, song=str(drum_song), duration=1.0):
         pass
     assert "empty.mp4" in one_line_error(run_vj("avs", empty, "--quiet"))
+
+
+def test_onset_envelope_of_a_file_is_read_a_minute_at_a_time_and_equals_the_whole(tmp_path):
+    """Long recordings: the file's onset envelope is computed from decoded chunks without
+    holding the signal, and equals the envelope of the whole signal."""
+    import soundfile as sf
+
+    from vj.audio.sources import load
+    from vj.audio.synth import drum_and_chords
+    from vj.metrics.avs import beat_events, file_onset_envelope, onset_envelope
+
+    p = AVSParams()
+    song = tmp_path / "long.wav"
+    sf.write(song, drum_and_chords(sr=22050, duration=130.0, seed=1), 22050)
+    y = load(song, sr=p.sr)
+    import librosa
+
+    whole = librosa.onset.onset_strength(y=y, sr=p.sr, hop_length=p.hop)
+    t1, e1 = onset_envelope(y, p)
+    t2, e2 = file_onset_envelope(song, p)
+    assert len(whole) == len(e1) == len(e2) == 1 + len(y) // p.hop
+    np.testing.assert_allclose(e2, e1, atol=1e-5)
+    # against the whole signal at once: the same up to the dB floor taken per chunk
+    assert np.abs(e1 - whole).max() < 0.01 * whole.max()
+    t3, e3 = file_onset_envelope(song, p, seconds=61.3)
+    assert len(e3) == 1 + int(61.3 * p.sr) // p.hop
+    np.testing.assert_array_equal(beat_events(t2, e2, p), audio_events(y, p))

@@ -139,18 +139,76 @@ def onset_envelope(y: np.ndarray, params: AVSParams) -> tuple[np.ndarray, np.nda
 
 def audio_events(y: np.ndarray, params: AVSParams | None = None) -> np.ndarray:
     """Times (s) of the tracked beats whose normalised onset strength exceeds the threshold."""
-    import librosa
-
     p = params or AVSParams()
     if len(y) < p.hop * 4 or not np.any(np.abs(y) > 1e-6):
         return np.zeros(0)
-    times, env = onset_envelope(y, p)
-    if float(env.max() - env.min()) <= 0:
+    return beat_events(*onset_envelope(y, p), p)
+
+
+def beat_events(times: np.ndarray, env: np.ndarray, p: AVSParams) -> np.ndarray:
+    """The audio events of an onset envelope: tracked beats above ``beat_strength``.
+    On envelopes longer than a minute the tempo is the median of per-minute estimates
+    (librosa's tempogram of a whole three-hour envelope would need gigabytes)."""
+    import librosa
+
+    if len(env) < 5 or float(env.max() - env.min()) <= 0:
         return np.zeros(0)
-    _, beats = librosa.beat.beat_track(onset_envelope=env, sr=p.sr, hop_length=p.hop)
+    per = int(ONSET_CHUNK_SECONDS * p.sr) // p.hop
+    kw = {}
+    if len(env) > per:
+        tempos = [float(librosa.feature.tempo(onset_envelope=env[i:i + per], sr=p.sr,
+                                              hop_length=p.hop)[0])
+                  for i in range(0, len(env) - per // 2, per)]
+        kw["bpm"] = float(np.median(tempos))
+    _, beats = librosa.beat.beat_track(onset_envelope=env, sr=p.sr, hop_length=p.hop, **kw)
     beats = np.asarray(beats, dtype=int)
     norm = (env - env.min()) / (env.max() - env.min())
     return times[beats[norm[beats] > p.beat_strength]]
+
+
+def file_onset_envelope(path, p: AVSParams, seconds: float | None = None):
+    """The onset envelope of an audio file (its first ``seconds``), decoded and
+    analysed a minute at a time: memory stays flat whatever the file's length."""
+    import librosa
+
+    from vj.audio.sources import iter_decoded
+
+    hop, sr = p.hop, p.sr
+    step = int(ONSET_CHUNK_SECONDS * sr) // hop * hop
+    pad = 8 * hop
+    limit = None if seconds is None else int(round(seconds * sr))
+    it = iter_decoded(path, sr=sr)
+    buf, base, s0, total, done, parts = np.zeros(0, np.float32), 0, 0, 0, False, []
+    while True:
+        while not done and base + len(buf) < s0 + step + pad:
+            try:
+                c = next(it)
+            except StopIteration:
+                done = True
+                break
+            if limit is not None:
+                c = c[: max(0, limit - total)]
+                done = total + len(c) >= limit
+            total += len(c)
+            buf = np.concatenate([buf, c])
+        end = base + len(buf)
+        if s0 >= end and s0 > 0:
+            break
+        a = max(0, s0 - pad)
+        e = librosa.onset.onset_strength(y=buf[a - base:min(end, s0 + step + pad) - base],
+                                         sr=sr, hop_length=hop)
+        skip = (s0 - a) // hop
+        last = done and s0 + step >= end
+        count = 1 + end // hop - s0 // hop if last else step // hop
+        parts.append(e[skip:skip + count])
+        if last:
+            break
+        s0 += step
+        drop = s0 - pad - base
+        if drop > 0:
+            buf, base = buf[drop:], base + drop
+    env = np.concatenate(parts).astype(np.float32)
+    return librosa.frames_to_time(np.arange(len(env)), sr=sr, hop_length=hop), env
 
 
 # -- visual events ------------------------------------------------------------------------------
@@ -285,16 +343,14 @@ def frame_differences(path: str, params: AVSParams | None = None,
 def avs_of_video(path: str, audio: str | None = None, params: AVSParams | None = None,
                  progress: bool = False) -> AVSResult:
     """AVS of a video file; its own audio stream, or ``audio`` if given."""
-    from vj.audio.sources import load
     from vj.errors import AudioError
 
     p = params or AVSParams()
     diff, fps, n = frame_differences(path, p, progress)
     try:
-        y = load(audio or path, sr=p.sr)
+        times, env = file_onset_envelope(audio or path, p, seconds=n / fps)
     except AudioError as e:
         if audio is None and "no audio stream" in str(e):
             raise VjError(f"{path}: the video has no audio; give the song with --audio") from None
         raise
-    y = y[: int(round(n / fps * p.sr))]
-    return score(audio_events(y, p), visual_events(diff, fps, p), diff, fps, p)
+    return score(beat_events(times, env, p), visual_events(diff, fps, p), diff, fps, p)
