@@ -27,6 +27,9 @@ STALL_SECONDS = 0.5
 #: A new stream may take this long to deliver its first callback (the ALSA pulse
 #: plugin took 1.5-2 s here) before it counts as lost.
 START_GRACE = 3.0
+#: Longest pause between two reconnection attempts (they start at 0.5 s and double):
+#: a device that comes back is found within about this long.
+RETRY_MAX = 1.0
 
 
 class FileInput(threading.Thread):
@@ -80,6 +83,8 @@ class FileInput(threading.Thread):
 
     def stop(self) -> None:
         self._halt.set()
+        if self.is_alive():
+            self.join(timeout=1.0)
 
 
 class AudioInput(threading.Thread):
@@ -203,7 +208,7 @@ class AudioInput(threading.Thread):
             except Exception as e:
                 self.faults.report("input", f"audio input {self.name!r} unavailable "
                                    f"({str(e).splitlines()[0][:100]}); retrying")
-                backoff = min(backoff * 2, 5.0)
+                backoff = min(backoff * 2, RETRY_MAX)
             retry_at = time.perf_counter() + backoff
 
     def stop(self) -> None:
