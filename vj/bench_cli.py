@@ -90,6 +90,26 @@ def cmd_bench(args) -> int:
               f"minute 2, {r['rss_late_mb']:.1f} MB at minute {r['late_minute']:g} (growth "
               f"{r['growth_2_to_late_mb']:+.2f} MB), {r['rss_end_mb']:.1f} MB at the end "
               f"(growth from minute 2 {r['growth_2_to_end_mb']:+.2f} MB)")
+    if args.what == "prompts":
+        from vj.prompts.bench import (FUSION_INPUT, FUSION_NEW, TURN_INPUT, TURN_NEW,
+                                      WHISPER_NEW, bench_prompts)
+
+        dev = "cuda" if args.device in ("auto", "cuda") and _cuda() else "cpu"
+        r = bench_prompts(repeats=args.repeats, device=dev,
+                          on_stage=None if args.quiet else lambda s: print(f"  building {s} "
+                                                                           "(random weights)",
+                                                                           flush=True))
+        print(f"machine: {machine()}; {dev}, {r['threads']} threads, float32, real "
+              "architectures with random weights")
+        print(f"  whisper-small, one 30 s window, {WHISPER_NEW} tokens: "
+              f"{r['whisper_window_s']:.2f} s")
+        print(f"  CLAP vocabulary (once per song): {r['clap_vocab_s']:.2f} s; one 30 s "
+              f"section (3 crops of 10 s): {r['clap_section_s']:.2f} s")
+        print(f"  Qwen2.5-1.5B turn ({TURN_INPUT} in, {TURN_NEW} out): {r['llm_turn_s']:.2f} s "
+              f"({r['llm_tokens_per_s']:.1f} tokens/s); fusion ({FUSION_INPUT} in, {FUSION_NEW} "
+              f"out): {r['llm_fusion_s']:.2f} s")
+        print(f"  one section: {r['section_s']:.1f} s; a 3-minute song in 6 sections: "
+              f"{r['song_3min_s'] / 60:.1f} min")
     if args.what == "audio":
         pin = one_core()
         r = bench_audio(seconds=seconds, params=energy_params(args))
@@ -111,9 +131,11 @@ def add_bench_parser(sub) -> None:
                        "tagger: the musicnn tagger on one core. "
                        "latency: impulse-to-photon latency of the headless show on a click "
                        "track (--model image or real). "
-                       "soak: a long headless show with OSC traffic; memory and frame rate.")
+                       "soak: a long headless show with OSC traffic; memory and frame rate. "
+                       "prompts: each stage of `vj prompts` (Whisper, CLAP, the LLM), real "
+                       "architectures with random weights.")
     p.add_argument("what", choices=["audio", "keyframe", "record", "decode", "tagger",
-                                    "latency", "soak"],
+                                    "latency", "soak", "prompts"],
                    help="what to measure")
     p.add_argument("--backend", nargs="+", help="decode: backends (default all)")
     p.add_argument("--batch", type=int, nargs="+",
@@ -145,3 +167,9 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--quiet", action="store_true", help="soak: no per-sample lines")
     energy_options(p)
     p.set_defaults(func=cmd_bench)
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()

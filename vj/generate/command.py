@@ -33,6 +33,8 @@ def _prepare_kandinsky(args) -> int:
     from vj.generate.kandinsky import Kandinsky, ModelSource, PrepareSettings, make_bank
     from vj.presets import get_preset, template_prompt
 
+    if args.prompts and (not args.audio or args.prompt):
+        raise VjError("--prompts auto needs --audio SONG (and takes the place of --prompt)")
     if not args.genre and not args.prompt and not args.audio:
         raise VjError("--genre is required with --image (or --audio SONG to detect it, or "
                       "the style with --prompt); see `vj presets`")
@@ -48,7 +50,10 @@ def _prepare_kandinsky(args) -> int:
     preset = get_preset(args.genre, args.presets) if args.genre else None
     segments = None
     detected = None
-    if args.audio:
+    extra = None
+    if args.prompts:
+        style, style_source, segments, preset, extra = _auto_prompts(args, preset)
+    elif args.audio:
         from vj.audio.sources import load
         from vj.record import segment_bounds
 
@@ -65,7 +70,9 @@ def _prepare_kandinsky(args) -> int:
             detected.append(detected[-1])  # the keyframe at the end of the song
             moods = [args.mood or i.mood for i in info]
             moods.append(moods[-1])
-    if args.prompt:
+    if args.prompts:
+        pass
+    elif args.prompt:
         style, style_source = args.prompt, "prompt"
     elif detected is not None:
         from vj.presets import check_mood
@@ -92,11 +99,39 @@ def _prepare_kandinsky(args) -> int:
     bank, thumbs = make_bank(model, [Path(p) for p in args.image], style, settings,
                              genre=preset.name if preset else None, mood=args.mood,
                              style_source=style_source, segments=segments,
-                             progress=not args.quiet)
+                             progress=not args.quiet, extra=extra)
     path = save_bank(bank, args.bank, thumbs=thumbs, force=args.force)
     print(f"bank {path}: {bank.count} keyframes, latents {list(bank.frames.shape[1:])}, "
           f"{args.size}x{args.size}, {model.device} {model.info['dtype']}")
     return 0
+
+
+def _auto_prompts(args, preset):
+    """`--prompts auto`: one keyframe per section of the song, each with the prompt the
+    language model wrote for it (vj.prompts); the keyframe at the end repeats the last."""
+    from vj.audio.rhythm import sections
+    from vj.audio.sources import load
+    from vj.presets import get_preset
+    from vj.prompts.command import options_from
+    from vj.prompts.run import make_prompts
+
+    y = load(args.audio)
+    bounds = sections(y, 22050)
+    args.model_for_tokenizer = args.prior or args.model
+    opt = options_from(args)
+    res = make_prompts(args.audio, opt, y=y, bounds=bounds)
+    for i, s in enumerate(res.sections):
+        print(f"  section {i} {s.start:6.1f}-{s.end:6.1f} s: {s.prompt}"
+              + (" [cut]" if s.cut else ""), flush=True)
+    prompts = [s.prompt for s in res.sections]
+    prompts.append(prompts[-1])
+    info = {"song": str(args.audio), "world": res.world, "lyrics_source": res.lyrics_source,
+            "models": res.models, "sections": [
+                {k: getattr(s, k) for k in ("start", "end", "lyrics", "caption", "genre_votes",
+                                            "prompt", "cut", "fallback", "path")}
+                for s in res.sections]}
+    return (prompts, "prompts:auto", [float(t) for t in bounds],
+            preset or get_preset(res.genre, args.presets), {"prompts_auto": info})
 
 
 def add_prepare_parser(sub) -> None:
@@ -141,6 +176,13 @@ def add_prepare_parser(sub) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
     p.add_argument("--presets", action="append", metavar="DIR",
                    help="extra folder of genre presets (also $VJ_PRESETS)")
+    p.add_argument("--prompts", choices=["auto"], default=None,
+                   help="auto: with --audio, one keyframe per section, each with the prompt a "
+                   "local language model writes from the section's lyrics and music (see "
+                   "`vj prompts`)")
     p.add_argument("--force", action="store_true", help="replace an existing bank folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    from vj.prompts.command import add_model_options
+
+    add_model_options(p)
     p.set_defaults(func=cmd_prepare)

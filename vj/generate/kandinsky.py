@@ -14,13 +14,13 @@ Read top to bottom as the method reads:
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from vj.bank import Bank, make_manifest, sha256_file
+from vj.generate.hf import describe, ensure_weights
 from vj.errors import VjError
 
 #: The hub ids of Kandinsky 2.2: "<prefix>-prior" and "<prefix>-decoder".
@@ -72,63 +72,6 @@ def pick_device(device: str = "auto") -> tuple[str, "object"]:
     return device, (torch.float16 if device.startswith("cuda") else torch.float32)
 
 
-def _describe(source: str) -> dict:
-    """What the manifest records about one pipeline: where from, which revision
-    (hub) or the sha256 of every weight file (local folder)."""
-    p = Path(source)
-    if p.is_dir():
-        weights = {str(f.relative_to(p)): sha256_file(f)
-                   for f in sorted(p.rglob("*")) if f.suffix in (".safetensors", ".bin")}
-        return {"source": str(p.resolve()), "revision": None, "weights_sha256": weights}
-    revision = None
-    try:
-        from huggingface_hub import snapshot_download
-
-        revision = Path(snapshot_download(source, local_files_only=True)).name
-    except Exception:
-        pass
-    return {"source": source, "revision": revision, "weights_sha256": None}
-
-
-def _cached(source: str) -> bool:
-    from huggingface_hub import try_to_load_from_cache
-
-    try:
-        return isinstance(try_to_load_from_cache(source, "model_index.json"), str)
-    except Exception:
-        return False
-
-
-def _missing_error(missing: list[str], reason: str) -> ModelError:
-    cmds = " && ".join(f"hf download {m}" for m in missing)
-    return ModelError(
-        f"model weights missing: {', '.join(missing)} (not in the Hugging Face cache, and "
-        f"{reason}). On a machine with network run `{cmds}` (the cache is $HF_HOME, default "
-        f"~/.cache/huggingface; copy it over), or pass --model FOLDER holding prior/ and "
-        f"decoder/ saved by diffusers")
-
-
-def _ensure_weights(sources: list[str]) -> None:
-    """Download hub weights that are not cached yet; name every missing one if we can't."""
-    missing = [s for s in sources if not Path(s).is_dir() and not _cached(s)]
-    if not missing:
-        return
-    if os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("0", "", "false", "no"):
-        raise _missing_error(missing, "HF_HUB_OFFLINE is set")
-    os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "10")
-    os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "30")
-    from huggingface_hub import snapshot_download
-
-    for m in list(missing):
-        print(f"downloading {m} from the Hugging Face hub (several GB, once) ...", flush=True)
-        try:
-            snapshot_download(m, allow_patterns=["*.json", "*.txt", "*.safetensors"])
-        except Exception as e:
-            reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-            raise _missing_error(missing, f"the download failed: {reason}") from None
-        missing.remove(m)
-
-
 def _load(cls, source: str, dtype, what: str):
     kw = {} if Path(source).is_dir() else {"local_files_only": True}
     try:
@@ -158,12 +101,14 @@ class Kandinsky:
         from diffusers import KandinskyV22Pipeline, KandinskyV22PriorPipeline
 
         device, dtype = pick_device(device)
-        _ensure_weights([source.prior, source.decoder])
+        ensure_weights([source.prior, source.decoder], marker="model_index.json",
+                       error=ModelError,
+                       hint="or pass --model FOLDER holding prior/ and decoder/ saved by diffusers")
         prior = _load(KandinskyV22PriorPipeline, source.prior, dtype, "prior").to(device)
         decoder = _load(KandinskyV22Pipeline, source.decoder, dtype, "decoder").to(device)
         for pipe in (prior, decoder):
             pipe.set_progress_bar_config(disable=True)
-        info = {"prior": _describe(source.prior), "decoder": _describe(source.decoder),
+        info = {"prior": describe(source.prior), "decoder": describe(source.decoder),
                 "dtype": str(dtype).replace("torch.", ""), "device": device}
         return cls(prior, decoder, device, dtype, source, info)
 
@@ -232,7 +177,8 @@ class PrepareSettings:
 def make_bank(model: Kandinsky, artworks: list[Path], style_text: str | list[str],
               settings: PrepareSettings,
               *, genre: str | None, mood: str | None, style_source: str,
-              segments: list[float] | None = None, progress: bool = True) -> tuple[Bank, list]:
+              segments: list[float] | None = None, progress: bool = True,
+              extra: dict | None = None) -> tuple[Bank, list]:
     """Run the method for every keyframe and return the bank (not yet written)."""
     import torch
     from PIL import Image
@@ -264,5 +210,5 @@ def make_bank(model: Kandinsky, artworks: list[Path], style_text: str | list[str
         model=model.info, decoder_steps=settings.steps, decoder_guidance=settings.guidance,
         prior_steps=settings.prior_steps, prior_guidance=settings.prior_guidance,
         segments=segments,
-        sources=[{"path": str(p), "sha256": sha256_file(p)} for p in artworks])
+        sources=[{"path": str(p), "sha256": sha256_file(p)} for p in artworks], **(extra or {}))
     return Bank("latent", z, manifest), [Image.fromarray(t) for t in thumbs]
