@@ -103,8 +103,8 @@ def test_status_replies_to_the_sender(server):
     data, _ = c._sock.recvfrom(4096)
     msg = OscMessage(data)
     assert msg.address == "/vj/status"
-    fps, preset, energy, latency, dropped, bad, fault = msg.params
-    assert (preset, dropped, bad, fault) == ("techno", 3, 0, "")
+    fps, preset, energy, latency, dropped, bad, fault, midi = msg.params
+    assert (preset, dropped, bad, fault, midi) == ("techno", 3, 0, "", "")
     assert fps == pytest.approx(59.9, abs=1e-4) and latency == pytest.approx(21.0)
 
 

@@ -6,6 +6,8 @@
 #   pulseaudio pulseaudio-utils libasound2-plugins
 #                     a real sound server for the tests (null sink, paplay) and PortAudio's
 #                     "pulse" input (the ALSA pulse plugin)
+#   jackd2            a JACK server (jackd -d dummy) for the MIDI tests' virtual ports
+#                     (ALSA sequencer ports need a kernel module that containers lack)
 #   python3-venv      only where the system Python lacks ensurepip
 # Everything else (FFmpeg in PyAV, libsndfile in soundfile) comes in the wheels.
 set -eu
@@ -23,6 +25,7 @@ command -v pulseaudio >/dev/null 2>&1 || missing="$missing pulseaudio"
 command -v paplay >/dev/null 2>&1 || missing="$missing pulseaudio-utils"
 ls /usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so >/dev/null 2>&1 || \
     missing="$missing libasound2-plugins"
+command -v jackd >/dev/null 2>&1 || missing="$missing jackd2"
 python3 -c 'import ensurepip' 2>/dev/null || missing="$missing python3-venv"
 
 [ -z "$missing" ] && exit 0

@@ -245,10 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
     from vj.live.command import add_devices_parser, add_live_parser
 
     from vj.evaluate import add_eval_parser
+    from vj.midi.learn import add_midi_parser
     from vj.prompts.command import add_prompts_parser
 
     add_eval_parser(sub)
     add_prompts_parser(sub)
+    add_midi_parser(sub)
     add_bench_parser(sub)
     add_live_parser(sub)
     add_devices_parser(sub)

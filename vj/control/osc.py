@@ -262,6 +262,7 @@ class OscServer:
         b.add_arg(int(st.get("dropped", 0)))
         b.add_arg(int(self.stats.bad))
         b.add_arg(str(st.get("fault") or "")[:200])   # the current fault, "" when none
+        b.add_arg(str(st.get("midi") or "")[:200])    # the MIDI input, "" when none
         try:
             self._sock.sendto(b.build().dgram, sender)
         except OSError as e:

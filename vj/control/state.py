@@ -41,6 +41,7 @@ class ShowState:
     blackout: bool = False
     auto: bool = False
     bpm: float | None = None
+    tempo_source: str | None = None     # what set the bpm last: tap, osc, midi clock, link
     hud: bool = False
     fx: dict = field(default_factory=dict)   # overrides of the preset's fx amounts
     cuts: int = 0               # cut requests not yet taken by the driver
@@ -51,7 +52,7 @@ class ShowState:
     def snapshot(self) -> dict:
         return {"preset": self.preset, "bank": self.bank, "intensity": self.intensity,
                 "speed": self.speed, "master": self.master, "blackout": self.blackout,
-                "auto": self.auto, "bpm": self.bpm, "hud": self.hud, "fx": dict(self.fx)}
+                "auto": self.auto, "bpm": self.bpm, "tempo_source": self.tempo_source, "hud": self.hud, "fx": dict(self.fx)}
 
 
 def apply(state: ShowState, cmd: Command, now: float = 0.0) -> bool:
@@ -97,6 +98,7 @@ def apply(state: ShowState, cmd: Command, now: float = 0.0) -> bool:
         state.changed_fx += 1
     elif a == "bpm":
         state.bpm = float(v)
+        state.tempo_source = cmd.source
     elif a == "tap":
         state.taps = [t for t in state.taps if now - t < 3.0] + [now]
         if len(state.taps) >= 2:
@@ -104,6 +106,7 @@ def apply(state: ShowState, cmd: Command, now: float = 0.0) -> bool:
             mean = sum(gaps) / len(gaps)
             if mean > 0 and math.isfinite(mean):
                 state.bpm = round(60.0 / mean, 1)
+                state.tempo_source = "tap"
     elif a == "status":
         pass  # answered by the OSC thread
     else:

@@ -98,7 +98,7 @@ class AudioInput(threading.Thread):
     """
 
     def __init__(self, device: str | int | None, faults: Faults, *, blocksize: int = 256,
-                 ring_seconds: float = 2.0) -> None:
+                 ring_seconds: float = 2.0, pick: list[int] | None = None) -> None:
         super().__init__(name="vj-audio-input", daemon=True)
         from vj.audio.sources import resolve_input
 
@@ -106,6 +106,11 @@ class AudioInput(threading.Thread):
         self.blocksize, self.ring_seconds = blocksize, ring_seconds
         self.info = resolve_input(device)  # an unknown name fails here, before the show
         self.name = self.info["name"]
+        #: Channels to listen to (0-based; --input-channels 3,4 -> [2, 3]), mixed to mono.
+        self.pick = list(pick) if pick else None
+        if self.pick and max(self.pick) >= int(self.info["channels"]):
+            raise AudioError(f"--input-channels: {self.name!r} has {self.info['channels']} "
+                             f"input channels, not {max(self.pick) + 1}")
         self.generation = 0
         self.status_flags = 0
         self.reconnects = 0
@@ -122,6 +127,10 @@ class AudioInput(threading.Thread):
         if status:
             self.status_flags += 1
         ring = self.ring
+        if self.pick is not None:   # the chosen channels, without allocating
+            n = min(frames, len(self._picked))
+            np.take(indata[:n], self.pick, axis=1, out=self._picked[:n])
+            indata = self._picked[:n]
         ring.write(indata)
         adc = t.inputBufferAdcTime if t is not None else 0.0
         if adc > 0.0 and t.currentTime > 0.0:
@@ -153,11 +162,13 @@ class AudioInput(threading.Thread):
             self.info = resolve_input(self.name)
         info = self.info
         self.rate = int(info["samplerate"])
-        self.channels = int(min(2, info["channels"]))
+        opened = int(min(2, info["channels"])) if self.pick is None else max(self.pick) + 1
+        self.channels = opened if self.pick is None else len(self.pick)
+        self._picked = np.zeros((4 * self.blocksize, self.channels), np.float32)
         ring = RingBuffer(int(self.rate * self.ring_seconds), self.channels)
         self.ring = ring
         self.stamp = (0, time.perf_counter())
-        stream = sd.InputStream(device=info["index"], channels=self.channels,
+        stream = sd.InputStream(device=info["index"], channels=opened,
                                 samplerate=self.rate, blocksize=self.blocksize,
                                 dtype="float32", callback=self.callback)
         self.last_callback = 0.0
@@ -218,14 +229,16 @@ class AudioInput(threading.Thread):
         self._close()
 
 
-def open_input(audio_file: str | None, device, faults: Faults, *, sr: int, loop: bool):
-    """The show's audio: ``audio_file`` played in real time, or the live ``device``."""
+def open_input(audio_file: str | None, device, faults: Faults, *, sr: int, loop: bool,
+               pick: list[int] | None = None):
+    """The show's audio: ``audio_file`` played in real time, or the live ``device``
+    (``pick``: its channels to listen to, 0-based)."""
     if audio_file:
         from vj.audio.sources import FileSource
 
         return FileInput(FileSource(audio_file, sr=sr).samples, sr=sr, loop=loop, faults=faults)
     try:
-        return AudioInput(device, faults)
+        return AudioInput(device, faults, pick=pick)
     except AudioError:
         raise
     except Exception as e:

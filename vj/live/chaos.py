@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import time
 
-PARTS = ("input", "analysis", "osc", "autogenre", "loader", "decode", "uniform", "hud")
+PARTS = ("input", "analysis", "osc", "autogenre", "loader", "decode", "uniform", "hud",
+         "output")
 
 
 class InjectedFault(RuntimeError):

@@ -21,6 +21,7 @@ def cmd_live(args) -> int:
 
     logging.basicConfig(level=logging.INFO, format="vj: %(message)s")
     cfg = ShowConfig(banks=args.bank, audio_file=args.audio_file, input_device=args.input_device,
+                     input_channels=args.input_channels,
                      headless=args.headless, size=args.window_size, monitor=args.monitor,
                      fullscreen=args.fullscreen, fps=args.fps, osc=not args.no_osc,
                      osc_host=args.osc_host, osc_port=args.osc_port, desk=args.desk,
@@ -28,7 +29,13 @@ def cmd_live(args) -> int:
                      preset=args.preset, presets_dirs=args.presets, shaders=args.shaders,
                      duration=args.duration, hud=args.hud, loop_audio=args.loop,
                      auto=args.auto, auto_hold=args.auto_hold, osc_allow=args.osc_allow,
-                     bank_dirs=args.bank_dir, max_open=args.max_open)
+                     bank_dirs=args.bank_dir, max_open=args.max_open, midi_in=args.midi_in,
+                     midi_map=args.midi_map, midi_api=args.midi_api,
+                     soft_takeover=not args.no_soft_takeover, link=args.link,
+                     link_bpm=args.link_bpm, quantize=args.quantize,
+                     beats_per_bar=args.beats_per_bar, bars_per_keyframe=args.bars_per_keyframe,
+                     outputs=[f"ndi:{n}" for n in args.ndi] + args.output,
+                     output_size=args.output_size)
     show = Show(cfg)
     summary = show.run()
     print(summary.text())
@@ -66,6 +73,18 @@ def cmd_devices(args) -> int:
     return 0
 
 
+def _channels(text: str) -> list[int]:
+    import argparse
+
+    try:
+        chans = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give channel numbers like 3,4") from None
+    if not chans or min(chans) < 1 or len(set(chans)) != len(chans):
+        raise argparse.ArgumentTypeError(f"{text!r}: channel numbers from 1, each once")
+    return [c - 1 for c in chans]
+
+
 def add_live_parser(sub) -> None:
     p = sub.add_parser(
         "live", help="run the show: audio in, visuals out, OSC control",
@@ -77,6 +96,9 @@ def add_live_parser(sub) -> None:
     p.add_argument("--audio-file", metavar="SONG", help="play this file instead of the input")
     p.add_argument("--loop", action="store_true", help="loop --audio-file")
     p.add_argument("--input-device", metavar="NAME", help="audio input name or index (vj devices)")
+    p.add_argument("--input-channels", type=_channels, metavar="3,4",
+                   help="listen to these channels of a multichannel input (from 1; mixed to "
+                   "mono; default the first two)")
     p.add_argument("--monitor", metavar="N", help="monitor index or part of its name")
     p.add_argument("--fullscreen", action="store_true",
                    help="borderless fullscreen on --monitor (F toggles)")
@@ -110,6 +132,36 @@ def add_live_parser(sub) -> None:
     p.add_argument("--auto-hold", type=positive_float, default=16.0,
                    help="seconds a new genre must hold before --auto switches (default 16)")
     p.add_argument("--shaders", metavar="DIR", help="shader folder (default: the project's)")
+    p.add_argument("--ndi", action="append", default=[], metavar="NAME",
+                   help="send the clean picture as an NDI source (Resolume, OBS, vMix); needs "
+                   "pip install 'vj[ndi]'")
+    p.add_argument("--output", action="append", default=[], metavar="KIND:NAME",
+                   help="another frame output: spout:NAME (Windows), syphon:NAME (macOS), "
+                   "v4l2[:/dev/videoN] (Linux virtual camera); repeatable")
+    p.add_argument("--output-size", type=size, metavar="WxH",
+                   help="picture size of --ndi and --output (default the window size)")
+    p.add_argument("--midi-in", metavar="NAME",
+                   help="MIDI controller input (part of its name; `vj midi ports`); needs "
+                   "pip install 'vj[midi]'")
+    p.add_argument("--midi-map", metavar="MAP",
+                   help="MIDI mapping: generic (default), nanokontrol2, or a TOML file from "
+                   "`vj midi learn`")
+    p.add_argument("--midi-api", default="auto", choices=["auto", "alsa", "jack"],
+                   help="MIDI system (default auto: ALSA on Linux)")
+    p.add_argument("--link", action="store_true",
+                   help="join an Ableton Link session (tempo and beat); needs pip install "
+                   "'vj[link]' (aalink, GPL-3.0)")
+    p.add_argument("--link-bpm", type=positive_float, default=120.0,
+                   help="Link tempo when vj is the first peer (default 120)")
+    p.add_argument("--quantize", default="off", choices=["off", "beat", "bar"],
+                   help="hold cuts, preset and bank switches until the next beat or bar of "
+                   "the leading tempo source: Link, MIDI clock or tap (default off)")
+    p.add_argument("--beats-per-bar", type=int, default=4, help="bar length (default 4)")
+    p.add_argument("--bars-per-keyframe", type=positive_float, metavar="N",
+                   help="with a tempo (Link, MIDI clock, tap): move one keyframe per N bars "
+                   "on average instead of the preset's segment")
+    p.add_argument("--no-soft-takeover", action="store_true",
+                   help="MIDI faders set their level at once instead of picking it up")
     p.set_defaults(func=cmd_live)
 
 

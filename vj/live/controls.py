@@ -28,6 +28,7 @@ class Controls:
         self._fx_version = -1
         self.fx = FxSettings()
         self.auto_switches: list = []       # (show time, preset), at most 256 kept
+        self.quantiser = None               # vj.live.tempo.Quantiser (set by the show)
         self.refresh()
 
     def canon(self, name) -> str | None:
@@ -52,6 +53,18 @@ class Controls:
 
     # -- applying -------------------------------------------------------------------------------
     def apply(self, cmd: Command, now: float) -> None:
+        """Apply ``cmd`` now, or hold it for the next beat or bar (--quantize)."""
+        if self.quantiser is not None and self.quantiser.hold(cmd, now):
+            return
+        self._apply(cmd, now)
+
+    def release(self, now: float, half_frame: float) -> None:
+        """Apply the held commands whose beat or bar falls in this frame."""
+        if self.quantiser is not None:
+            for cmd in self.quantiser.release(now, half_frame):
+                self._apply(cmd, now)
+
+    def _apply(self, cmd: Command, now: float) -> None:
         if cmd.action == "preset":
             cmd = Command("preset", self.canon(cmd.value), cmd.source)
         if cmd.action == "bank":

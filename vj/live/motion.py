@@ -2,6 +2,7 @@
 for by the desk or keyboard and the scene cuts the music makes (DESIGN.md section 5)."""
 from __future__ import annotations
 
+from vj.control.state import Command
 from vj.motion.drivers import OnlineDriver
 
 #: Seconds of quiet after which a strong onset cuts to the next keyframe.
@@ -17,7 +18,9 @@ class Motion:
         self.scene_cuts: list[float] = []   # show times of scene cuts (at most 256 kept)
 
     def step(self, now: float, t: float, dt: float, energy: float, onset: float,
-             controls) -> tuple[int, float]:
+             controls, segment: float | None = None) -> tuple[int, float]:
+        """One frame.  ``segment``: seconds per keyframe from the tempo (N bars), instead
+        of the preset's."""
         d, st = self.driver, controls.state
         while st.cuts > 0:
             st.cuts -= 1
@@ -27,11 +30,12 @@ class Motion:
         else:
             if (self.quiet_since is not None and now - self.quiet_since >= QUIET_BEFORE_CUT
                     and onset > STRONG_ONSET):
-                d.cut()
+                # through the controls, so that --quantize holds it for the beat or bar
+                controls.apply(Command("cut", None, "scene"), now)
                 if len(self.scene_cuts) < 256:
                     self.scene_cuts.append(t)
             self.quiet_since = None
-        d.segment = controls.preset.motion.segment
+        d.segment = segment or controls.preset.motion.segment
         d.speed = controls.speed()
         d.intensity = st.intensity
         return d.step(dt, energy)

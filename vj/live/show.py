@@ -11,14 +11,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 
-from vj.audio.energy import EnergyParams
-from vj.audio.streaming import LIVE_PARAMS
 from vj.errors import VjError
 from vj.live import chaos
 from vj.live.analysis import Analysis, EnergyView
 from vj.live.audio_input import START_GRACE, FileInput, open_input
+from vj.live.config import ShowConfig, Summary  # noqa: F401  (ShowConfig: public here)
 from vj.live.controls import Controls
 from vj.live.decode_worker import DecodeWorker
 from vj.live.faults import Faults
@@ -27,69 +25,6 @@ from vj.live.motion import Motion
 from vj.live.telemetry import Telemetry
 
 log = logging.getLogger("vj.live")
-
-@dataclass
-class ShowConfig:
-    banks: list[str]
-    audio_file: str | None = None
-    input_device: str | None = None
-    headless: bool = False
-    size: tuple[int, int] = (1280, 720)      # output (window or headless target)
-    monitor: str | None = None
-    fullscreen: bool = False
-    fps: float = 60.0                        # headless pacing (a window follows vsync)
-    osc: bool = True
-    osc_host: str = "0.0.0.0"
-    osc_port: int = 7000
-    osc_allow: list[str] | None = None       # hosts that may send OSC (None: any)
-    desk: str | None = None
-    feedback: tuple[str, int] | None = None
-    bank_dirs: list[str] = field(default_factory=list)  # folders /vj/bank may load from
-    max_open: int = 3                        # decoders kept open (least recently used out)
-    decoder: str = "auto"
-    device: str = "auto"
-    preset: str | None = None
-    presets_dirs: list[str] | None = None
-    shaders: str | None = None
-    duration: float | None = None
-    hud: bool = False
-    loop_audio: bool = False
-    crossfade: float = 1.5
-    auto: bool = False              # automatic genre from the music (/vj/auto)
-    auto_hold: float = 16.0         # seconds a new genre must hold before the look changes
-    auto_interval: float = 3.0      # seconds between two taggings
-    params: EnergyParams = LIVE_PARAMS
-
-
-@dataclass
-class Summary:
-    frames: int
-    seconds: float
-    drops: int
-    fps: float
-    frame_ms_median: float
-    frame_ms_p99: float
-    longest_ms: float
-    decode_ms_median: float
-    decode_fps: float
-    latency_ms_median: float
-    osc_packets: int
-    osc_errors: int
-    decoder: str
-    overruns: int
-    status_flags: int
-    faults: list
-
-    def text(self) -> str:
-        return (f"show summary: {self.frames} frames in {self.seconds:.1f} s ({self.fps:.1f} fps), "
-                f"{self.drops} dropped; frame time median {self.frame_ms_median:.1f} ms, p99 "
-                f"{self.frame_ms_p99:.1f} ms, longest {self.longest_ms:.1f} ms after the first "
-                f"second; decode ({self.decoder}) median {self.decode_ms_median:.1f} ms, "
-                f"{self.decode_fps:.1f} fps; audio-to-photon latency median "
-                f"{self.latency_ms_median:.1f} ms (ADC to completed frame); OSC packets "
-                f"{self.osc_packets}, errors {self.osc_errors}; audio ring overruns "
-                f"{self.overruns}, input status flags {self.status_flags}"
-                + (f"; faults: {'; '.join(self.faults)}" if self.faults else ""))
 
 
 class Show:
@@ -117,7 +52,12 @@ class Show:
                                  hud=config.hud, auto=config.auto)
         self.log = Telemetry(probe)
         self.status: dict = {}
-        self.osc = self.feeder = None
+        self.osc = self.feeder = self.midi = self.link = None
+        self.feeds: list = []
+        from vj.live.tempo import Quantiser, TempoSources
+
+        self.tempo = TempoSources(self)
+        self.controls.quantiser = Quantiser(config.quantize, config.beats_per_bar, self.tempo.grid)
         self.t0 = 0.0
         self.running = threading.Event()   # set when the loop draws its first frame
 
@@ -148,16 +88,26 @@ class Show:
                                  names=c.names, allow=cfg.osc_allow,
                                  bank_folder_ok=self.library.folder_allowed, faults=self.faults)
             log.info("OSC on %s:%d (%s profile)", *self.osc.address, self.osc.profile.name)
-        parts = [p for p in (self.osc,) if p is not None]
+        if cfg.midi_in:
+            from vj.midi.live import MidiControl
+
+            self.midi = MidiControl(cfg.midi_in, self.faults, mapping=cfg.midi_map,
+                                    api=cfg.midi_api, soft=cfg.soft_takeover)
+        if cfg.link:
+            from vj.live.tempo import LinkSession
+
+            self.link = LinkSession(self.faults, bpm=cfg.link_bpm, quantum=cfg.beats_per_bar)
+        parts = [p for p in (self.osc, self.midi, self.link) if p is not None]
         try:
             self.source = open_input(cfg.audio_file, cfg.input_device, self.faults, sr=cfg.params.sr,
-                                     loop=cfg.loop_audio)
+                                     loop=cfg.loop_audio, pick=cfg.input_channels)
             parts.append(self.source)
             self.feeder = self.source if isinstance(self.source, FileInput) else None
             self.stage = Stage(headless=cfg.headless, size=cfg.size, monitor=cfg.monitor,
                                fullscreen=cfg.fullscreen, shaders=cfg.shaders,
                                crossfade=cfg.crossfade, faults=self.faults, probe=self.probe)
             parts.append(self.stage)
+            self._start_outputs(parts)
             self.analysis = Analysis(self.source, cfg.params, self.faults)
             self.decoder = DecodeWorker(self.faults, fallback=self.library.fallback)
             self.auto = None
@@ -170,6 +120,9 @@ class Show:
             self.analysis.start()
             if self.osc is not None:
                 self.osc.start()
+            for p in (self.midi, self.link):
+                if p is not None:
+                    p.start()
             if not self.source.is_alive():
                 self.source.start()
             return self._loop()
@@ -215,7 +168,7 @@ class Show:
             e, onset, stale = view.read(pub, now)
             self._audio_fault(stale and (pub.adc > 0 or now - t0 > START_GRACE))
             # 3. motion; the decode worker decodes the next frame's position meanwhile
-            self.motion.step(now, now - t0, dt, e, onset, c)
+            self.motion.step(now, now - t0, dt, e, onset, c, self.tempo.segment())
             src = self.library.source(c.state.bank) or self.library.placeholder(c.state.bank)
             if src is not None:
                 self.decoder.request(src, *self.motion.ahead(period))
@@ -226,6 +179,8 @@ class Show:
             c.refresh()
             stage.draw(now, now - t0, dt, c.fx, onset=onset, energy=e, state=c.state,
                        hud_values=self._hud_values(now, e, pub) if c.state.hud else None)
+            if self.feeds:
+                stage.feed(self.feeds)
             swap = stage.swap()
             # 5. measure
             tel.frame(swap - t0, dt, period, None if stale else (swap - pub.adc) * 1000.0)
@@ -249,13 +204,36 @@ class Show:
         if self.osc is not None:
             for cmd in self.osc.drain():
                 c.apply(cmd, now)
+        if self.midi is not None:
+            self.midi.apply(c, now)
+        if self.link is not None:
+            self.tempo.follow_link()
         c.keys(self.stage.target, now)
+        c.release(now, 0.5 / self.config.fps)
         c.events(now)
         c.switch_when_ready(now)
         if c.state.auto and self.auto is None:   # started on the first /vj/auto 1
             self._start_auto()
         if self.auto is not None:
             c.auto_genre(self.auto.genre, now, t)
+
+    def _start_outputs(self, parts: list) -> None:
+        """--ndi / --output: a sink that cannot open stops the show before it starts."""
+        from vj.live.frame_out import FrameFeed
+        from vj.live.outputs import make_sink
+
+        cfg = self.config
+        for spec in cfg.outputs:
+            sink = make_sink(spec)
+            try:
+                feed = FrameFeed(sink, cfg.output_size or cfg.size, cfg.fps, self.faults)
+                feed.start(self.stage.target.ctx)
+            except VjError:
+                raise
+            except Exception as e:
+                raise VjError(f"--output {spec}: cannot open ({str(e)[:160]})") from None
+            parts.insert(parts.index(self.stage), feed)   # stopped before the GL context
+            self.feeds.append(feed)
 
     def _start_auto(self, preload: bool = False) -> None:
         from vj.live.autogenre import AutoGenre
@@ -284,7 +262,9 @@ class Show:
                 "H": pub.frame.harmonic, "E": e, "level": pub.frame.level,
                 "preset": self.state.preset, "bank": self.state.bank,
                 "osc": (osc.stats.packets, osc.stats.bad) if osc else (0, 0),
-                "overruns": self.analysis.overruns, "fault": self.faults.active()}
+                "overruns": self.analysis.overruns, "fault": self.faults.active(),
+                "bpm": self.state.bpm, "tempo_source": self.state.tempo_source,
+                "midi": self.status.get("midi", "")}
 
     def _housekeeping(self, swap: float, e: float) -> None:
         try:
@@ -294,7 +274,8 @@ class Show:
         lat = self.log.latency_ms
         self.status = {"fps": self.log.fps.per_second(swap - self.t0), "preset": self.state.preset,
                        "energy": e, "latency_ms": lat.last() if len(lat) else 0.0,
-                       "dropped": self.log.drops, "fault": self.faults.active() or ""}
+                       "dropped": self.log.drops, "fault": self.faults.active() or "",
+                       "midi": self.midi.status() if self.midi else ""}
 
     def _summary(self, seconds: float) -> Summary:
         t = self.log
@@ -306,4 +287,9 @@ class Show:
             self.decoder.decode_ms.count / max(seconds, 1e-9), t.latency_ms.percentile(50),
             osc.stats.packets if osc else 0, osc.stats.bad if osc else 0,
             getattr(self.stage.source, "name", "none"), self.analysis.overruns,
-            getattr(self.source, "status_flags", 0), self.faults.listing())
+            getattr(self.source, "status_flags", 0), self.faults.listing(),
+            tempo=self._tempo_report())
+
+    def _tempo_report(self) -> str:
+        return "; ".join(x for x in (self.tempo.report(), self.controls.quantiser.report(),
+                                     *(f.report() for f in self.feeds)) if x)

@@ -83,6 +83,15 @@ class Stage:
         if self.probe:
             self._measure(r)
 
+    def feed(self, feeds) -> None:
+        """The clean picture to the frame outputs (vj.live.frame_out), never waiting."""
+        for f in feeds:
+            try:
+                chaos.check("output")
+                f.capture(self.renderer, self.uniforms)
+            except Exception as e:  # the projector goes on without that output
+                self.faults.report("output", f"{f.sink.name} capture failed ({str(e)[:120]})")
+
     def _hud(self, r, now: float, on: bool, values) -> None:
         if not on:
             if self.hud_on:

@@ -33,7 +33,11 @@ class Hud:
                f"   ring overruns {v.get('overruns', 0)}",
                f"P {_bar(v['P'])}  H {_bar(v['H'])}  E {_bar(v['E'])}",
                f"preset {v['preset']}   bank {v['bank']}",
-               f"OSC {v['osc'][0]} packets, {v['osc'][1]} errors"]
+               f"OSC {v['osc'][0]} packets, {v['osc'][1]} errors"
+               + (f"   tempo {v['bpm']:.1f} bpm ({v.get('tempo_source') or '-'})"
+                  if v.get("bpm") else "")]
+        if v.get("midi"):
+            out.append(v["midi"][:80])
         if v.get("fault"):
             out.append(f"FAULT: {v['fault']}")
         if v.get("shader"):

@@ -121,20 +121,7 @@ class Renderer:
         # 2. presentation on the target
         fbo = target if target is not None else self.out_fbo
         size = target_size or (self.out_size if target is None else fbo.viewport[2:])
-        fbo.use()
-        ctx.viewport = (0, 0, *size)
-        pres = self.shaders["present"]
-        self.look[nxt].use(0)
-        _set(pres, "u_image", 0)
-        _set(pres, "u_src", self.frame_size)
-        _set(pres, "u_dst", tuple(float(x) for x in size))
-        _set(pres, "u_flip", 1.0 if flip else 0.0)
-        _set(pres, "u_strobe", u.strobe)
-        _set(pres, "u_master", u.master)
-        _set(pres, "u_blackout", u.blackout)
-        # bicubic only when scaling: at 1:1 a plain fetch is exact and cheaper
-        _set(pres, "u_bicubic", 1 if self.bicubic and tuple(size) != self.frame_size else 0)
-        self._vao("present").render(mode=self._strip_mode)
+        self.present(u, fbo, size, flip=flip)
         # 3. the HUD on top
         if self._hud_size[0] and self.hud_tex is not None:
             blend, src, dst = self._blend
@@ -148,6 +135,26 @@ class Renderer:
             _set(hud, "u_flip", 1.0 if flip else 0.0)
             self._vao("hud").render(mode=self._strip_mode)
             ctx.disable(blend)
+
+    def present(self, u: Uniforms, fbo, size, *, flip: bool = False) -> None:
+        """The last look, scaled to ``size``, with strobe, master and blackout, into
+        ``fbo``: what the projector shows, without the HUD (also the clean picture that
+        frame outputs such as NDI send)."""
+        ctx = self.ctx
+        fbo.use()
+        ctx.viewport = (0, 0, *size)
+        pres = self.shaders["present"]
+        self.look[self._cur].use(0)
+        _set(pres, "u_image", 0)
+        _set(pres, "u_src", self.frame_size)
+        _set(pres, "u_dst", tuple(float(x) for x in size))
+        _set(pres, "u_flip", 1.0 if flip else 0.0)
+        _set(pres, "u_strobe", u.strobe)
+        _set(pres, "u_master", u.master)
+        _set(pres, "u_blackout", u.blackout)
+        # bicubic only when scaling: at 1:1 a plain fetch is exact and cheaper
+        _set(pres, "u_bicubic", 1 if self.bicubic and tuple(size) != self.frame_size else 0)
+        self._vao("present").render(mode=self._strip_mode)
 
     def read(self) -> np.ndarray:
         """The off-screen output as uint8 H x W x 3 in image order (a view on a buffer

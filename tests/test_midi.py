@@ -1,0 +1,193 @@
+"""MIDI controllers: the mapping logic with mido messages and no port, then real
+virtual ports through a JACK server (jackd -d dummy; ALSA sequencer ports need a
+kernel module that containers lack)."""
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+mido = pytest.importorskip("mido", reason="MIDI needs the extra vj[midi] (mido)")
+
+from vj.control.state import Command, ShowState, apply  # noqa: E402
+from vj.errors import VjError  # noqa: E402
+from vj.midi.mapping import MidiMap, Translator  # noqa: E402
+
+
+def cc(control, value, channel=0):
+    return mido.Message("control_change", control=control, value=value, channel=channel)
+
+
+def _feed(tr, state, msg):
+    cmd = tr(msg, state)
+    if cmd is not None:
+        apply(state, cmd)
+    return cmd
+
+
+def test_soft_takeover_picks_the_level_up_before_moving_it():
+    state, tr = ShowState(master=1.0), Translator(MidiMap.load("generic"))
+    assert _feed(tr, state, cc(7, 20)) is None and state.master == 1.0   # far: no jump
+    assert _feed(tr, state, cc(7, 40)) is None and state.master == 1.0
+    _feed(tr, state, cc(7, 126))                                        # reached: picked up
+    assert state.master == pytest.approx(126 / 127)
+    _feed(tr, state, cc(7, 64))
+    assert state.master == pytest.approx(64 / 127)                      # now it follows
+    apply(state, Command("master", 0.2, "osc"))                         # the desk moves it
+    assert _feed(tr, state, cc(7, 70)) is None and state.master == 0.2  # dropped again
+    _feed(tr, state, cc(7, 10))                                         # crossed 0.2: follows
+    assert state.master == pytest.approx(10 / 127)
+    hard = Translator(MidiMap.load("generic"), soft=False)
+    s2 = ShowState(master=1.0)
+    _feed(hard, s2, cc(7, 0))
+    assert s2.master == 0.0
+
+
+def test_buttons_triggers_toggles_and_pitch_bend():
+    state = ShowState(presets=["a", "b"], preset="a")
+    tr = Translator(MidiMap.load("nanokontrol2"))
+    assert tr(cc(41, 127), state) == Command("cut", None, "midi")      # play: a cut on press
+    assert tr(cc(41, 127), state) is None                              # still held
+    assert tr(cc(41, 0), state) is None                                # release
+    assert tr(cc(41, 127), state) == Command("cut", None, "midi")
+    assert _feed(tr, state, cc(59, 127)).action == "preset_next" and state.preset == "b"
+    g = Translator(MidiMap.load("generic"))
+    assert _feed(g, state, mido.Message("note_on", note=40, velocity=90)).value is True
+    assert state.blackout
+    assert g(mido.Message("note_off", note=40), state) is None
+    assert _feed(g, state, mido.Message("note_on", note=40, velocity=5)).value is False
+    assert g(mido.Message("note_on", note=99, velocity=90), state) is None   # unmapped
+    state.speed = 0.5
+    assert _feed(g, state, mido.Message("pitchwheel", pitch=0)).action == "speed"
+    assert state.speed == pytest.approx(8192 / 16383)
+
+
+def test_a_bad_map_names_the_file_and_the_target(tmp_path):
+    p = tmp_path / "bad.toml"
+    p.write_text('[cc]\n"7" = "volume"\n')
+    with pytest.raises(VjError, match=r"bad\.toml.*'volume'"):
+        MidiMap.load(p)
+    p.write_text('[cc]\n"17:7" = "master"\n')
+    with pytest.raises(VjError, match="channel 1-16"):
+        MidiMap.load(p)
+    with pytest.raises(VjError, match="nanokontrol2"):
+        MidiMap.load("no-such-map")
+
+
+def test_clock_gives_the_tempo():
+    from vj.midi.port import PPQN, ClockMeter
+
+    m = ClockMeter()
+    for i in range(3 * PPQN):
+        m.tick(i * 60.0 / (128.0 * PPQN))
+    assert m.bpm() == pytest.approx(128.0, abs=0.01)
+    m.tick(100.0)                         # a pause: measuring starts again
+    assert m.bpm() is None
+
+
+# -- real ports, JACK -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def jack():
+    if not shutil.which("jackd"):
+        pytest.skip("jackd is not installed (make test installs jackd2)")
+    name = f"vjtest{os.getpid()}"
+    proc = subprocess.Popen(["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000",
+                             "-p", "256"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=dict(os.environ, JACK_NO_AUDIO_RESERVATION="1"))
+    old = os.environ.get("JACK_DEFAULT_SERVER")
+    os.environ["JACK_DEFAULT_SERVER"] = name
+    be = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
+    for _ in range(50):
+        time.sleep(0.1)
+        if proc.poll() is not None:
+            pytest.skip(f"jackd could not start: {proc.stderr.read().decode()[-300:]}")
+        try:
+            port = be.open_output("vj-test-ctl", virtual=True)
+            break
+        except Exception:
+            continue
+    else:
+        proc.kill()
+        pytest.skip("no JACK client could connect to jackd in 5 s")
+    yield port
+    port.close()
+    proc.terminate()
+    proc.wait(5)
+    if old is None:
+        os.environ.pop("JACK_DEFAULT_SERVER", None)
+    else:
+        os.environ["JACK_DEFAULT_SERVER"] = old
+
+
+def test_midi_learn_writes_a_mapping_that_loads_again(jack, tmp_path):
+    out = tmp_path / "learned.toml"
+    p = subprocess.Popen([sys.executable, "-m", "vj", "midi", "learn", "--api", "jack", "--port",
+                          "vj-test-ctl", "--out", str(out), "--targets", "master,cut,speed"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+
+    def until(text):
+        while True:
+            line = p.stdout.readline()
+            assert line, p.stderr.read()
+            if text in line:
+                return line
+
+    until("[1/3] master")
+    jack.send(cc(21, 90, channel=2))
+    time.sleep(0.3)
+    p.stdin.write("\n")
+    p.stdin.flush()
+    until("[2/3] cut")
+    jack.send(mido.Message("note_on", note=44, velocity=100))
+    time.sleep(0.3)
+    p.stdin.write("\n")
+    p.stdin.flush()
+    until("[3/3] speed")
+    p.stdin.write("s\n")                      # skipped
+    p.stdin.flush()
+    assert "wrote" in until("wrote")
+    assert p.wait(10) == 0
+    m = MidiMap.load(out)
+    assert m.cc == {(2, 21): "master"} and m.note == {44: "cut"} and m.pitchbend is None
+
+
+def test_a_cc_moves_master_within_one_frame_in_the_show(jack, drum_song, art_bank):
+    import threading
+
+    from vj.live.show import Show, ShowConfig
+
+    cfg = ShowConfig(banks=[str(art_bank)], audio_file=str(drum_song), headless=True,
+                     size=(64, 48), osc=False, duration=6.0, midi_in="vj-test-ctl",
+                     midi_api="jack")
+    show = Show(cfg)
+    out = {}
+    th = threading.Thread(target=lambda: out.setdefault("s", show.run()))
+    th.start()
+    assert show.running.wait(30.0)
+    time.sleep(1.0)
+    jack.send(cc(7, 0))                       # far from master 1.0: soft takeover holds
+    time.sleep(0.3)
+    assert show.state.master == 1.0
+    jack.send(cc(7, 127))                     # picked up
+    time.sleep(0.3)
+    delays = []
+    for v in (100, 60, 90, 40, 20):
+        t = time.perf_counter()
+        jack.send(cc(7, v))
+        while abs(show.state.master - v / 127) > 1e-6 and time.perf_counter() - t < 1.0:
+            time.sleep(0.0005)
+        delays.append(time.perf_counter() - t)
+        time.sleep(0.1)
+    th.join()
+    s = out["s"]
+    assert show.state.master == pytest.approx(20 / 127), s.text()
+    # one frame is 16.7 ms at 60 fps; JACK's dummy driver adds up to one period (5.3 ms)
+    print(f"\nMIDI CC to master: {[round(d * 1000, 1) for d in delays]} ms")
+    # one frame is 16.7 ms at 60 fps; JACK's dummy driver adds up to one period (5.3 ms).
+    # The median, so that one stall of this shared machine does not decide.
+    assert sorted(delays)[2] < 1 / 60 + 0.0053 + 0.008, delays
+    assert "vj-test-ctl" in show.status["midi"] and "messages" in show.status["midi"]

@@ -1,0 +1,2 @@
+"""MIDI controllers: mappings with soft takeover (`--midi-in`), MIDI learn
+(`vj midi learn`) and MIDI clock.  Needs the optional extra `vj[midi]`."""
