@@ -191,3 +191,32 @@ def test_a_cc_moves_master_within_one_frame_in_the_show(jack, drum_song, art_ban
     # The median, so that one stall of this shared machine does not decide.
     assert sorted(delays)[2] < 1 / 60 + 0.0053 + 0.008, delays
     assert "vj-test-ctl" in show.status["midi"] and "messages" in show.status["midi"]
+
+
+def test_a_controller_unplugged_and_plugged_in_again_is_found_by_name(jack):
+    from vj.live.faults import Faults
+    from vj.midi.port import MidiInput
+
+    be = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
+    ctl = be.open_output("vj-replug", virtual=True)
+    faults = Faults()
+    inp = MidiInput("vj-replug", faults, api="jack").start()
+    try:
+        assert inp.port is not None and faults.active("midi") is None
+        ctl.close()                                      # unplugged
+        t = time.time()
+        while faults.active("midi") is None and time.time() - t < 5:
+            time.sleep(0.05)
+        assert "went away" in (faults.active("midi") or ""), faults.listing()
+        ctl = be.open_output("vj-replug", virtual=True)  # plugged in again
+        t = time.time()
+        while inp.port is None and time.time() - t < 5:
+            time.sleep(0.05)
+        assert inp.port is not None and faults.active("midi") is None
+        time.sleep(0.3)
+        ctl.send(cc(7, 99))
+        time.sleep(0.3)
+        assert [m.value for m in inp.drain()] == [99]
+    finally:
+        inp.stop()
+        ctl.close()

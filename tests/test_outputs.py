@@ -152,4 +152,6 @@ def test_ndi_round_trip_on_loopback(tmp_path):
     got = np.load(tmp_path / "recv.npy")[..., :3].astype(int)
     mae = min(float(np.abs(got - f[..., :3]).mean()) for f in np.load(tmp_path / "sent.npy"))
     assert mae <= 4.0, mae          # NDI's codec is lossy: a few levels
+    top, bottom = got[:24, :, 1].mean(), got[-24:, :, 1].mean()
+    assert top > bottom + 50, (top, bottom)    # upright: green runs from 255 at the top
     assert sent["fps"] >= 57, sent["summary"]

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from tests.conftest import one_line_error, run_vj
-from vj.live import chaos
 
 
 def free_port() -> int:

@@ -112,6 +112,12 @@ def test_live_input_callback_only_copies_into_the_ring_with_adc_stamps():
     assert before - 0.004 <= wall <= time.perf_counter() - 0.004 + 255 / 48000
     assert src.time_of(511) == pytest.approx(wall)
     assert src.time_of(0) == pytest.approx(wall - 511 / 48000)
+    # --input-channels 2: only that channel reaches the ring
+    src.pick, src._picked = [1], np.zeros((1024, 1), np.float32)
+    src.ring = RingBuffer(1024, 1)
+    src.callback(block, 256, t, 0)
+    one = np.zeros((256, 1), np.float32)
+    assert src.ring.read(one) and np.allclose(one, -0.1)
 
 
 def test_live_input_unknown_device_is_a_clear_error():

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vj.cli_types import positive_float as _positive_float
 from vj.errors import VjError
 
 

@@ -97,6 +97,9 @@ class AudioInput(threading.Thread):
     again) is listed again, opens it by name and hands a new ring to the analysis.
     """
 
+    #: Channels to listen to (0-based), mixed to mono; None: the first two.
+    pick: list[int] | None = None
+
     def __init__(self, device: str | int | None, faults: Faults, *, blocksize: int = 256,
                  ring_seconds: float = 2.0, pick: list[int] | None = None) -> None:
         super().__init__(name="vj-audio-input", daemon=True)
@@ -106,8 +109,7 @@ class AudioInput(threading.Thread):
         self.blocksize, self.ring_seconds = blocksize, ring_seconds
         self.info = resolve_input(device)  # an unknown name fails here, before the show
         self.name = self.info["name"]
-        #: Channels to listen to (0-based; --input-channels 3,4 -> [2, 3]), mixed to mono.
-        self.pick = list(pick) if pick else None
+        self.pick = list(pick) if pick else None   # --input-channels 3,4 -> [2, 3]
         if self.pick and max(self.pick) >= int(self.info["channels"]):
             raise AudioError(f"--input-channels: {self.name!r} has {self.info['channels']} "
                              f"input channels, not {max(self.pick) + 1}")

@@ -7,7 +7,7 @@ import os
 import time
 
 PARTS = ("input", "analysis", "osc", "autogenre", "loader", "decode", "uniform", "hud",
-         "output")
+         "output", "preview")
 
 
 class InjectedFault(RuntimeError):

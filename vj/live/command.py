@@ -35,7 +35,8 @@ def cmd_live(args) -> int:
                      link_bpm=args.link_bpm, quantize=args.quantize,
                      beats_per_bar=args.beats_per_bar, bars_per_keyframe=args.bars_per_keyframe,
                      outputs=[f"ndi:{n}" for n in args.ndi] + args.output,
-                     output_size=args.output_size)
+                     output_size=args.output_size, preview=args.preview,
+                     preview_size=args.preview_size, preview_monitor=args.preview_monitor)
     show = Show(cfg)
     summary = show.run()
     print(summary.text())
@@ -140,6 +141,12 @@ def add_live_parser(sub) -> None:
                    "v4l2[:/dev/videoN] (Linux virtual camera); repeatable")
     p.add_argument("--output-size", type=size, metavar="WxH",
                    help="picture size of --ndi and --output (default the window size)")
+    p.add_argument("--preview", action="store_true",
+                   help="a second window for the operator: the picture with the HUD (meters, "
+                   "tempo, next preset, faults); the projector stays clean")
+    p.add_argument("--preview-monitor", metavar="N", help="monitor of the preview window")
+    p.add_argument("--preview-size", type=size, default=(640, 360), metavar="WxH",
+                   help="preview window size (default 640x360)")
     p.add_argument("--midi-in", metavar="NAME",
                    help="MIDI controller input (part of its name; `vj midi ports`); needs "
                    "pip install 'vj[midi]'")

@@ -49,6 +49,9 @@ class ShowConfig:
     bars_per_keyframe: float | None = None   # with a tempo: one keyframe per N bars
     outputs: list[str] = field(default_factory=list)   # frame outputs: ndi:NAME, spout:NAME, ...
     output_size: tuple[int, int] | None = None         # their picture size (default: size)
+    preview: bool = False                    # the operator's window, HUD on, beside the projector
+    preview_size: tuple[int, int] = (640, 360)
+    preview_monitor: str | None = None
     params: EnergyParams = LIVE_PARAMS
 
 

@@ -48,6 +48,22 @@ class Controls:
             self._fx_version = self.state.changed_fx
             self.fx = FxSettings.from_dict({**self.preset.fx, **self.state.fx})
 
+    def next_up(self) -> str:
+        """What comes next: a held (quantised) switch, a bank being prepared, or the
+        preset that `next` would select."""
+        q = self.quantiser
+        held = [c for _, _, c in (q.pending if q is not None else [])
+                if c.action in ("preset", "bank", "preset_next", "preset_prev")]
+        if held:
+            c = held[-1]
+            return f"{c.action.replace('_', ' ')} {c.value or ''} on the {q.mode}".strip()
+        if self.want_bank:
+            return f"bank {self.want_bank} (preparing)"
+        ps = self.state.presets
+        if ps and self.state.preset in ps:
+            return f"preset {ps[(ps.index(self.state.preset) + 1) % len(ps)]}"
+        return ""
+
     def speed(self) -> float:
         return self.preset.motion.speed * speed_multiplier(self.state.speed)
 

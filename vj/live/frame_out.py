@@ -56,10 +56,13 @@ class FrameFeed:
         self.sink, self.size, self.fps, self.faults = sink, tuple(size), fps, faults
         w, h = self.size
         self.box = Mailbox((h, w, 4))
+        self._upright = np.zeros((h, w, 4), np.uint8)   # a bottom-up read, turned over
+        self._flipped = [False] * 3                      # per mailbox array
         self.sent = 0
         self.errors = 0
         self._fbo = self._pbos = None
         self._filled = [False] * PBOS
+        self._pbo_bottom_up = [False] * PBOS
         self._i = 0
         self._halt = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"vj-out-{sink.name}",
@@ -74,18 +77,26 @@ class FrameFeed:
         self._thread.start()
         return self
 
-    def capture(self, renderer, uniforms) -> None:
-        """Draw the clean picture, start its readback, and post the previous frame's."""
+    def capture(self, renderer, uniforms, shown=None, bottom_up: bool = False) -> None:
+        """Start this frame's readback and post the previous frame's.  ``shown``: the
+        framebuffer the projector got, when it is already the clean picture at this
+        size (no HUD on it): read as it is instead of drawing it again."""
         if renderer is None or self._fbo is None:
             return
-        renderer.present(uniforms, self._fbo, self.size, flip=True)   # top row first
+        if shown is None:
+            renderer.present(uniforms, self._fbo, self.size)   # image order: top row first
+            src, bottom_up = self._fbo, False
+        else:
+            src = shown
         i = self._i
-        self._fbo.read_into(self._pbos[i], components=4, alignment=1)
+        src.read_into(self._pbos[i], components=4, alignment=1)
         self._filled[i] = True
+        self._pbo_bottom_up[i] = bottom_up
         j = (i + 1) % PBOS              # the oldest: its readback has finished by now
         if self._filled[j]:
             k = self.box.free()
             self._pbos[j].read_into(self.box.arrays[k])
+            self._flipped[k] = self._pbo_bottom_up[j]
             self.box.post(k)
         self._i = j
 
@@ -96,7 +107,11 @@ class FrameFeed:
             if k is None:
                 continue
             try:
-                self.sink.send(self.box.arrays[k])
+                a = self.box.arrays[k]
+                if self._flipped[k]:             # the screen's rows start at the bottom
+                    np.copyto(self._upright, a[::-1])
+                    a = self._upright
+                self.sink.send(a)
                 self.sent += 1
                 if self.errors:
                     self.faults.clear("output", f"{self.sink.name} sends again")

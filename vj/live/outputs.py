@@ -11,7 +11,6 @@ dropped."""
 from __future__ import annotations
 
 import sys
-import threading
 
 import numpy as np
 
@@ -107,17 +106,16 @@ class SyphonSink(FrameSink):   # macOS; not run in this project's CI (docs/live.
 
     def open(self, width, height, fps):
         import syphon
+        from syphon.utils.raw import create_mtl_texture
 
         self._s = syphon.SyphonMetalServer(self._name)
+        self._tex = create_mtl_texture(self._s.device, width, height)
 
     def send(self, rgba):
         from syphon.utils.numpy import copy_image_to_mtl_texture
-        from syphon.utils.raw import create_mtl_texture
 
-        h, w = rgba.shape[:2]
-        tex = create_mtl_texture(self._s.device, w, h)
-        copy_image_to_mtl_texture(rgba, tex)
-        self._s.publish_frame_texture(tex)
+        copy_image_to_mtl_texture(rgba, self._tex)
+        self._s.publish_frame_texture(self._tex)
 
     def close(self):
         self._s.stop()

@@ -105,7 +105,9 @@ class Show:
             self.feeder = self.source if isinstance(self.source, FileInput) else None
             self.stage = Stage(headless=cfg.headless, size=cfg.size, monitor=cfg.monitor,
                                fullscreen=cfg.fullscreen, shaders=cfg.shaders,
-                               crossfade=cfg.crossfade, faults=self.faults, probe=self.probe)
+                               crossfade=cfg.crossfade, faults=self.faults, probe=self.probe,
+                               preview=(cfg.preview_size, cfg.preview_monitor) if cfg.preview
+                               else None)
             parts.append(self.stage)
             self._start_outputs(parts)
             self.analysis = Analysis(self.source, cfg.params, self.faults)
@@ -177,8 +179,9 @@ class Show:
             if slot is not None:
                 stage.show(slot, now)
             c.refresh()
+            values = self._hud_values(now, e, pub) if c.state.hud or cfg.preview else None
             stage.draw(now, now - t0, dt, c.fx, onset=onset, energy=e, state=c.state,
-                       hud_values=self._hud_values(now, e, pub) if c.state.hud else None)
+                       hud_values=values if c.state.hud else None, preview_values=values)
             if self.feeds:
                 stage.feed(self.feeds)
             swap = stage.swap()
@@ -264,6 +267,7 @@ class Show:
                 "osc": (osc.stats.packets, osc.stats.bad) if osc else (0, 0),
                 "overruns": self.analysis.overruns, "fault": self.faults.active(),
                 "bpm": self.state.bpm, "tempo_source": self.state.tempo_source,
+                "next": self.controls.next_up(),
                 "midi": self.status.get("midi", "")}
 
     def _housekeeping(self, swap: float, e: float) -> None:

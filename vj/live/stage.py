@@ -18,7 +18,8 @@ log = logging.getLogger("vj.live")
 
 class Stage:
     def __init__(self, *, headless: bool, size, monitor=None, fullscreen: bool = False,
-                 shaders=None, crossfade: float = 1.5, faults: Faults, probe: bool = False):
+                 shaders=None, crossfade: float = 1.5, faults: Faults, probe: bool = False,
+                 preview=None):
         from vj.render.shaders import ShaderLibrary
         from vj.render.targets import HeadlessTarget, WindowTarget
 
@@ -32,6 +33,15 @@ class Stage:
             self.target.close()
             raise
         self.headless = headless
+        self.preview = None
+        if preview is not None:            # (size, monitor) of the operator's window
+            from vj.errors import VjError
+            from vj.live.preview import Preview
+
+            if headless:
+                self.target.close()
+                raise VjError("--preview opens a second window: not with --headless")
+            self.preview = Preview(self.target, *preview)
         self.renderers: dict = {}
         self.renderer = None
         self.source = None           # the frame source of what is on screen
@@ -64,7 +74,7 @@ class Stage:
         r.upload(slot.pixels)
 
     def draw(self, now: float, t: float, dt: float, fx, *, onset: float, energy: float,
-             state, hud_values=None) -> None:
+             state, hud_values=None, preview_values=None) -> None:
         """Effects at the display rate, the HUD, the look into the target."""
         r = self.renderer
         if r is None:
@@ -80,15 +90,33 @@ class Stage:
                     target_size=self.target.size if fb is not None else None)
         except Exception as e:  # a uniform that does not fit: report, draw on
             self.faults.report("uniform", f"{str(e)[:160]}")
-        if self.probe:
+        if self.preview is not None:
+            try:
+                chaos.check("preview")
+                if preview_values is not None:
+                    preview_values["shader"] = next(iter(self.shaders.errors.values()), None)
+                    preview_values["target"] = self.target.name
+                self.preview.draw(r, self.uniforms, preview_values, now, probe=self.probe)
+            except Exception as e:  # the projector goes on without the preview
+                self.faults.report("preview", f"preview failed ({str(e)[:120]})")
+        if self.probe and self.headless:
             self._measure(r)
 
     def feed(self, feeds) -> None:
-        """The clean picture to the frame outputs (vj.live.frame_out), never waiting."""
+        """The clean picture to the frame outputs (vj.live.frame_out), never waiting.
+        Without the HUD on the projector, what it got is read back as it is (no second
+        drawing) when the sizes agree."""
+        r = self.renderer
+        if r is None:
+            return
+        size = self.out_size if self.headless else self.target.size
+        shown = None if self.hud_on else (r.out_fbo if self.headless else self.target.ctx.screen)
         for f in feeds:
             try:
                 chaos.check("output")
-                f.capture(self.renderer, self.uniforms)
+                direct = shown is not None and tuple(f.size) == tuple(size)
+                f.capture(r, self.uniforms, shown if direct else None,
+                          bottom_up=direct and not self.headless)
             except Exception as e:  # the projector goes on without that output
                 self.faults.report("output", f"{f.sink.name} capture failed ({str(e)[:120]})")
 
@@ -124,4 +152,6 @@ class Stage:
         return time.perf_counter()
 
     def close(self) -> None:
+        if self.preview is not None:
+            self.preview.close()
         self.target.close()

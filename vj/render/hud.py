@@ -32,7 +32,8 @@ class Hud:
                f"input {_bar((v.get('level', -120.0) + 60.0) / 60.0)} {v.get('level', -120.0):4.0f} dB"
                f"   ring overruns {v.get('overruns', 0)}",
                f"P {_bar(v['P'])}  H {_bar(v['H'])}  E {_bar(v['E'])}",
-               f"preset {v['preset']}   bank {v['bank']}",
+               f"preset {v['preset']}   bank {v['bank']}"
+               + (f"   next: {v['next']}" if v.get("next") else ""),
                f"OSC {v['osc'][0]} packets, {v['osc'][1]} errors"
                + (f"   tempo {v['bpm']:.1f} bpm ({v.get('tempo_source') or '-'})"
                   if v.get("bpm") else "")]
