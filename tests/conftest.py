@@ -119,3 +119,30 @@ def latent_banks(tmp_path_factory, kandinsky, art):
     root = tmp_path_factory.mktemp("banks")
     return [make_latent_bank(kandinsky, art, root / name, genre=g)
             for name, g in (("lb-a", "techno"), ("lb-b", "classical"))]
+
+
+def show_thread(cfg, *, probe=False):
+    """A show running on a thread (GL on that thread): (show, thread, out); out["s"] is
+    the summary once the thread has ended."""
+    import threading
+
+    from vj.live.show import Show
+
+    show = Show(cfg, probe=probe)
+    out = {}
+    th = threading.Thread(target=lambda: out.setdefault("s", show.run()))
+    th.start()
+    assert show.running.wait(30.0)
+    return show, th, out
+
+
+def netns_skip_reason():
+    """None where a network namespace with only loopback (multicast on) can be made,
+    else why not (unshare -rn needs unprivileged user namespaces)."""
+    import shutil
+
+    if not shutil.which("unshare") or not shutil.which("ip"):
+        return "unshare or ip missing"
+    r = subprocess.run(["unshare", "-rn", "sh", "-c", "ip link set lo up && ip link set lo "
+                        "multicast on"], capture_output=True, text=True)
+    return None if r.returncode == 0 else f"no network namespace here: {r.stderr.strip()[:200]}"

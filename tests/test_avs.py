@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import one_line_error, run_vj
-from vj.metrics.avs import (AVSParams, audio_events, avs_of_video, dtw, score, visual_events)
+from vj.metrics.avs import AVSParams, audio_events, dtw, score, visual_events
+from vj.metrics.avs_files import avs_of_video
 
 
 def _brute_dtw(a, b):
@@ -215,7 +216,8 @@ def test_onset_envelope_of_a_file_is_read_a_minute_at_a_time_and_equals_the_whol
 
     from vj.audio.sources import load
     from vj.audio.synth import drum_and_chords
-    from vj.metrics.avs import beat_events, file_onset_envelope, onset_envelope
+    from vj.metrics.avs import beat_events, onset_envelope
+    from vj.metrics.avs_files import file_onset_envelope
 
     p = AVSParams()
     song = tmp_path / "long.wav"

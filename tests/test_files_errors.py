@@ -92,6 +92,20 @@ def test_finished_videos_get_the_permissions_of_the_umask(art_bank, drum_song, t
         assert out.stat().st_mode & 0o777 == mode, oct(out.stat().st_mode)
 
 
+def test_finished_banks_get_the_permissions_of_the_umask(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(tmp_path / "a.png")
+    for umask, mode in ((0o022, 0o755), (0o002, 0o775)):
+        bank = tmp_path / f"b{umask:o}"
+        res = subprocess.run([sys.executable, "-m", "vj", "prepare", "--images",
+                              str(tmp_path / "a.png"), str(tmp_path / "a.png"), "--bank",
+                              str(bank), "--size", "64"], capture_output=True, text=True,
+                             umask=umask)
+        assert res.returncode == 0, res.stderr
+        assert bank.stat().st_mode & 0o777 == mode, oct(bank.stat().st_mode)
+
+
 def test_analyze_without_the_tagger_weights_still_prints_the_energy_table(drum_song,
                                                                            tmp_path):
     fake = tmp_path / "site" / "musicnn"   # a musicnn package without its weights

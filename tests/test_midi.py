@@ -11,6 +11,7 @@ import pytest
 
 mido = pytest.importorskip("mido", reason="MIDI needs the extra vj[midi] (mido)")
 
+from tests.conftest import show_thread  # noqa: E402
 from vj.control.state import Command, ShowState, apply  # noqa: E402
 from vj.errors import VjError  # noqa: E402
 from vj.midi.mapping import MidiMap, Translator  # noqa: E402
@@ -156,18 +157,12 @@ def test_midi_learn_writes_a_mapping_that_loads_again(jack, tmp_path):
 
 
 def test_a_cc_moves_master_within_one_frame_in_the_show(jack, drum_song, art_bank):
-    import threading
-
-    from vj.live.show import Show, ShowConfig
+    from vj.live.show import ShowConfig
 
     cfg = ShowConfig(banks=[str(art_bank)], audio_file=str(drum_song), headless=True,
                      size=(64, 48), osc=False, duration=6.0, midi_in="vj-test-ctl",
                      midi_api="jack")
-    show = Show(cfg)
-    out = {}
-    th = threading.Thread(target=lambda: out.setdefault("s", show.run()))
-    th.start()
-    assert show.running.wait(30.0)
+    show, th, out = show_thread(cfg)
     time.sleep(1.0)
     jack.send(cc(7, 0))                       # far from master 1.0: soft takeover holds
     time.sleep(0.3)

@@ -218,23 +218,18 @@ def test_future_bundles_are_scheduled_without_stalling(server):
 
 def test_show_over_osc_blackout_and_status(tmp_path, art_bank):
     """A headless show answering a desk: blackout darkens the output, status replies."""
-    import threading
-
     import numpy as np
     import soundfile as sf
 
+    from tests.conftest import show_thread
     from vj.audio.synth import click_train
-    from vj.live.show import Show, ShowConfig
+    from vj.live.show import ShowConfig
 
     y, _ = click_train(sr=22050, duration=4.0)
     sf.write(tmp_path / "c.wav", y, 22050)
-    show = Show(ShowConfig(banks=[str(art_bank)], audio_file=str(tmp_path / "c.wav"),
-                           headless=True, size=(64, 48), osc_host="127.0.0.1", osc_port=0,
-                           duration=3.0, preset="classical"), probe=True)
-    result = {}
-    th = threading.Thread(target=lambda: result.setdefault("s", show.run()))
-    th.start()
-    assert show.running.wait(30.0)
+    show, th, result = show_thread(ShowConfig(
+        banks=[str(art_bank)], audio_file=str(tmp_path / "c.wav"), headless=True, size=(64, 48),
+        osc_host="127.0.0.1", osc_port=0, duration=3.0, preset="classical"), probe=True)
     time.sleep(1.0)
     c = SimpleUDPClient("127.0.0.1", show.osc.address[1])
     c.send_message("/vj/blackout", 1)

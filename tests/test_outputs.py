@@ -2,20 +2,19 @@
 A recorder sink checks the interface every output shares; NDI runs for real, sender
 and receiver in a network namespace that has only loopback."""
 import json
-import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.test_show_robust import free_port, one_line_error, run_vj
+from tests.conftest import netns_skip_reason, one_line_error, run_vj, show_thread
+from tests.test_show_robust import free_port
 from vj.errors import VjError
 from vj.live.outputs import FrameSink, make_sink
-from vj.live.show import Show, ShowConfig
+from vj.live.show import ShowConfig
 
 
 class Recorder(FrameSink):
@@ -36,12 +35,7 @@ def _run(bank, song, sink, *, seconds, osc_port=None, hud=False):
     cfg = ShowConfig(banks=[str(bank)], audio_file=str(song), headless=True, size=(96, 64),
                      osc=osc_port is not None, osc_host="127.0.0.1", osc_port=osc_port or 0,
                      duration=seconds, outputs=[sink], hud=hud)
-    show = Show(cfg)
-    out = {}
-    th = threading.Thread(target=lambda: out.setdefault("s", show.run()))
-    th.start()
-    assert show.running.wait(30.0)
-    return show, th, out
+    return show_thread(cfg)
 
 
 def test_outputs_get_the_picture_after_master_and_blackout(art_bank, drum_song):
@@ -103,17 +97,9 @@ def test_an_output_that_cannot_open_is_one_line(art_bank, drum_song):
     assert "only on win32" in one_line_error(res)
 
 
-def _netns() -> str | None:
-    if not shutil.which("unshare") or not shutil.which("ip"):
-        return "unshare or ip missing"
-    r = subprocess.run(["unshare", "-rn", "sh", "-c", "ip link set lo up && ip link set lo "
-                        "multicast on"], capture_output=True, text=True)
-    return None if r.returncode == 0 else f"no network namespace here: {r.stderr.strip()[:200]}"
-
-
 def test_ndi_round_trip_on_loopback(tmp_path):
     pytest.importorskip("cyndilib", reason="NDI needs the extra vj[ndi] (cyndilib)")
-    why = _netns()
+    why = netns_skip_reason()
     if why:
         pytest.skip(why)
     from PIL import Image

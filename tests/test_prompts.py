@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from conftest import one_line_error, run_vj
+from tests.conftest import one_line_error, run_vj
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.conftest import one_line_error, run_vj
+from tests.conftest import one_line_error, run_vj, show_thread
 
 
 def free_port() -> int:
@@ -263,19 +263,6 @@ def test_a_second_show_on_a_busy_port_exits_with_one_line(art_bank, drum_song):
     assert str(port) in line and "--osc-port" in line, line
 
 
-def _show_thread(cfg):
-    import threading
-
-    from vj.live.show import Show
-
-    show = Show(cfg)
-    out = {}
-    th = threading.Thread(target=lambda: out.setdefault("s", show.run()))
-    th.start()
-    assert show.running.wait(30.0)
-    return show, th, out
-
-
 def test_bank_folders_only_from_allowed_hosts_and_bank_dirs(drum_song, latent_banks, art_bank):
     from pythonosc.udp_client import SimpleUDPClient
 
@@ -286,7 +273,7 @@ def test_bank_folders_only_from_allowed_hosts_and_bank_dirs(drum_song, latent_ba
     cfg = ShowConfig(banks=[str(art_bank)], audio_file=str(drum_song), headless=True,
                      size=(64, 48), osc_host="127.0.0.1", osc_port=port, duration=5.0,
                      osc_allow=["127.0.0.1"], bank_dirs=[str(a.parent)])
-    show, th, out = _show_thread(cfg)
+    show, th, out = show_thread(cfg)
     c = SimpleUDPClient("127.0.0.1", port)
     c.send_message("/vj/bank", "/")                    # not under a --bank-dir root
     c.send_message("/vj/bank", str(a.parent / "nope"))  # under it, but no such folder
@@ -299,7 +286,7 @@ def test_bank_folders_only_from_allowed_hosts_and_bank_dirs(drum_song, latent_ba
     assert s.osc_errors == 2
     # a host that is not allowed: counted as bad, nothing starts
     cfg.osc_allow, cfg.duration, cfg.osc_port = ["192.0.2.1"], 2.0, free_port()
-    show, th, out = _show_thread(cfg)
+    show, th, out = show_thread(cfg)
     c = SimpleUDPClient("127.0.0.1", cfg.osc_port)
     c.send_message("/vj/bank", "/")
     c.send_message("/vj/bank", str(b))
@@ -334,7 +321,7 @@ def test_ten_thousand_commands_in_a_second_keep_the_frame_rate(drum_song, art_ba
     cfg = ShowConfig(banks=[str(art_bank)], audio_file=str(drum_song), headless=True,
                      size=(160, 120), osc_host="127.0.0.1", osc_port=port, duration=4.0,
                      preset="techno")
-    show, th, out = _show_thread(cfg)
+    show, th, out = show_thread(cfg)
     time.sleep(1.0)
     script = tmp_path / "flood.py"
     script.write_text(FLOOD)

@@ -1,13 +1,13 @@
 """Tempo and beat sync: the quantiser on a fixed grid, and a real Ableton Link session
 with two processes inside a network namespace that has only loopback."""
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import netns_skip_reason
 from vj.control.state import Command
 from vj.live.tempo import Quantiser, next_boundary, segment_seconds
 
@@ -42,17 +42,9 @@ def test_held_commands_land_on_the_bar():
     assert not Quantiser("off", 4, grid).hold(Command("cut"), 0.0)
 
 
-def _netns_ok() -> str | None:
-    if not shutil.which("unshare") or not shutil.which("ip"):
-        return "unshare or ip missing"
-    r = subprocess.run(["unshare", "-rn", "sh", "-c", "ip link set lo up && ip link set lo "
-                        "multicast on"], capture_output=True, text=True)
-    return None if r.returncode == 0 else f"no network namespace here: {r.stderr.strip()[:200]}"
-
-
 def test_link_tempo_is_adopted_and_cuts_land_on_the_bar(art_bank, drum_song):
     pytest.importorskip("aalink", reason="Ableton Link needs the extra vj[link] (aalink)")
-    why = _netns_ok()
+    why = netns_skip_reason()
     if why:
         pytest.skip(why)
     port = 7000   # the namespace is new: its ports are all free

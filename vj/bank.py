@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from vj.errors import BankError
+from vj.fsmode import publish
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -101,6 +102,7 @@ def save_bank(bank: Bank, folder: str | os.PathLike, *, thumbs: list | None = No
         for i, im in enumerate(thumbs or []):
             im.save(tmp / "thumbs" / f"{i:03d}.png")
         (tmp / MANIFEST).write_text(json.dumps(bank.manifest, indent=2) + "\n")
+        publish(tmp, directory=True)   # mkdtemp made it 0700
         if folder.exists():
             shutil.rmtree(folder)
         os.replace(tmp, folder)

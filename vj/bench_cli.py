@@ -35,7 +35,7 @@ def cmd_bench(args) -> int:
     if args.what == "decode":
         import json
 
-        from vj.bench import bench_decode, format_decode
+        from vj.decode.bench import bench_decode, format_decode
 
         backends = (["torch", "compile", "tensorrt", "onnx"] if args.backend in (None, ["all"])
                     else args.backend)

@@ -122,7 +122,7 @@ def cmd_avs(args) -> int:
         return 0
     if not args.video:
         raise VjError("give a VIDEO to score, or --compare SONG --bank DIR")
-    from vj.metrics.avs import avs_of_video, frame_differences
+    from vj.metrics.avs_files import avs_of_video, frame_differences
     from vj.metrics.avs_plot import plot
 
     res = avs_of_video(args.video, args.audio, params, progress=not args.quiet)

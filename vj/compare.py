@@ -5,7 +5,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from vj.metrics.avs import AVSParams, AVSResult, avs_of_video
+from vj.metrics.avs import AVSParams, AVSResult
+from vj.metrics.avs_files import avs_of_video
 from vj.record import record
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac", ".opus", ".aiff", ".aif"}

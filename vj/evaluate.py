@@ -61,8 +61,8 @@ def evaluate_song(song, bank, *, fps: int = 30, size: int = 256, seconds: float 
                   accent: float | None = None) -> SongEval:
     import soundfile as sf
 
-    from vj.metrics.avs import audio_events, frame_differences, onset_envelope, score, \
-        visual_events
+    from vj.metrics.avs import audio_events, onset_envelope, score, visual_events
+    from vj.metrics.avs_files import frame_differences
     from vj.metrics.sync import sync_measures
     from vj.record import record
 

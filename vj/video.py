@@ -17,6 +17,7 @@ import numpy as np
 
 from vj.audio.sources import iter_decoded, open_audio
 from vj.errors import AudioError, OutputError
+from vj.fsmode import publish
 
 AUDIO_RATE = 48000
 
@@ -227,9 +228,7 @@ class VideoWriter:
                 self._audio.close()
             self._container.close()
             self._container = None
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(self._tmp, 0o666 & ~mask)   # what a new file gets (mkstemp made 0600)
+            publish(self._tmp)   # what a new file gets (mkstemp made it 0600)
             os.replace(self._tmp, self.path)
         except (OSError, ValueError) as e:  # av's errors are OSErrors: a full disk, ...
             self._discard()

@@ -22,10 +22,10 @@ import logging
 import socket
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from vj.control.addresses import BadMessage, DeskProfile, load_profile, parse_message
+from vj.control.buffer import LatestBuffer
 from vj.control.state import Command
 
 log = logging.getLogger("vj.osc")
@@ -43,38 +43,18 @@ MAX_DISCRETE = 256
 FEEDBACK_INTERVAL = 0.05
 
 
-class CommandBuffer:
-    """What the OSC thread hands to the render loop, bounded whatever the sender does.
-
-    Each level (``/vj/master``, ``/vj/fx/trail``, ...) keeps only its newest value,
-    at the place of its newest message, so order between kinds is kept."""
+class CommandBuffer(LatestBuffer):
+    """The OSC thread's commands: each level (``/vj/master``, ``/vj/fx/trail``, ...)
+    keeps only its newest value (vj.control.buffer)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: OrderedDict = OrderedDict()
-        self._seq = 0
-        self._discrete = 0
-        self.dropped = 0
+        super().__init__(MAX_DISCRETE)
 
     def put(self, cmd: Command) -> None:
-        with self._lock:
-            if cmd.action in LEVELS:
-                key = ("fx", cmd.value[0]) if cmd.action == "fx" else cmd.action
-                self._items.pop(key, None)
-            elif self._discrete >= MAX_DISCRETE:
-                self.dropped += 1
-                return
-            else:
-                self._seq += 1
-                self._discrete += 1
-                key = self._seq
-            self._items[key] = cmd
-
-    def drain(self) -> list[Command]:
-        with self._lock:
-            items, self._items = self._items, OrderedDict()
-            self._discrete = 0
-        return list(items.values())
+        level = None
+        if cmd.action in LEVELS:
+            level = ("fx", cmd.value[0]) if cmd.action == "fx" else cmd.action
+        super().put(cmd, level)
 
 
 @dataclass

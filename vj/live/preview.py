@@ -97,7 +97,7 @@ class Preview:
             self.hud_tex.use(1)
             self.prog["u_image"].value = 0
             self.prog["u_hud"].value = 1
-            self.prog["u_hud_size"].value = tuple(float(x) for x in (self.hud_size or (1, 1)))
+            self.prog["u_hud_size"].value = tuple(float(max(x, 1)) for x in self.hud_size)
             self.prog["u_dst"].value = tuple(float(x) for x in ctx.viewport[2:])
             self.prog["u_has_hud"].value = 1.0 if self.hud_size[0] else 0.0
             self.vao.render(mode=5)              # triangle strip

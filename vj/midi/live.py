@@ -29,11 +29,9 @@ class MidiControl:
             if cmd is not None:
                 controls.apply(cmd, now)
                 self.applied += 1
-        if self.input.clock.running or self.input.clock.bpm():
-            bpm = self.input.clock.bpm()
-            if bpm is not None:
-                state.bpm = round(bpm, 1)
-                state.tempo_source = "midi clock"
+        bpm = self.input.clock.bpm()
+        if bpm is not None:
+            state.bpm, state.tempo_source = round(bpm, 1), "midi clock"
 
     def status(self) -> str:
         return f"{self.input.status()} ({self.map.name} map, {self.applied} applied)"

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 
+from vj.control.buffer import LatestBuffer
 from vj.errors import VjError
 
 #: MIDI clock: 24 pulses per quarter note.
@@ -79,12 +80,10 @@ class MidiInput:
     def __init__(self, wanted: str, faults, *, api: str = "auto") -> None:
         self.wanted, self.faults, self.api = wanted, faults, api
         self.backend = backend(api)
-        self._lock = threading.Lock()
-        self._items: OrderedDict = OrderedDict()
-        self._seq = self._discrete = 0
+        self.buffer = LatestBuffer(MAX_DISCRETE)
         self.port = None
         self.port_name: str | None = None
-        self.messages = self.dropped = 0
+        self.messages = 0
         self.clock = ClockMeter()
         self._halt = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="vj-midi", daemon=True)
@@ -101,31 +100,19 @@ class MidiInput:
         if t in ("continue", "stop"):
             self.clock.running = t != "stop"
             return
-        with self._lock:
-            self.messages += 1
-            if t in ("control_change", "pitchwheel"):
-                key = (t, msg.channel, getattr(msg, "control", None))
-                self._items.pop(key, None)
-                if t == "control_change" and msg.value in (0, 127):
-                    key = self._next()     # a button: keep its press and its release
-            elif self._discrete >= MAX_DISCRETE:
-                self.dropped += 1
-                return
-            else:
-                key = self._next()
-            self._items[key] = msg
-
-    def _next(self):
-        self._seq += 1
-        self._discrete += 1
-        return self._seq
+        self.messages += 1
+        level = None      # a fader or knob: its newest value; a button: press and release
+        if t == "pitchwheel" or (t == "control_change" and msg.value not in (0, 127)):
+            level = (t, msg.channel, getattr(msg, "control", None))
+        self.buffer.put(msg, level)
 
     # -- the loop's side ---------------------------------------------------------------------------
     def drain(self) -> list:
-        with self._lock:
-            items, self._items = self._items, OrderedDict()
-            self._discrete = 0
-        return list(items.values())
+        return self.buffer.drain()
+
+    @property
+    def dropped(self) -> int:
+        return self.buffer.dropped
 
     def status(self) -> str:
         if self.port is None:
