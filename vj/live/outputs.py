@@ -59,8 +59,12 @@ class NdiSink(FrameSink):
         vf = VideoSendFrame()
         vf.set_resolution(width, height)
         vf.set_frame_rate(Fraction(round(fps * 1000), 1000))
-        vf.set_fourcc(FourCC.RGBA)
-        self._sender = Sender(self._ndi_name)
+        # RGBX: the picture is opaque, so NDI encodes no alpha plane (RGBA would cost an
+        # extra plane per frame).
+        vf.set_fourcc(FourCC.RGBX)
+        # The show is the clock (the display or the headless pacing): frames go out as
+        # they are drawn, not held back to NDI's own 60 Hz clock, which drifts from it.
+        self._sender = Sender(self._ndi_name, clock_video=False)
         self._sender.set_video_frame(vf)
         self._sender.open()
 
