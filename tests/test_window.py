@@ -143,7 +143,7 @@ for i in range(3):
     r.frame(u, w.ctx.screen, flip=True, target_size=w.size)
     main = np.frombuffer(w.ctx.screen.read(components=3, alignment=1), np.uint8)
     main = main.reshape(240, 320, 3)[::-1]
-    p.draw(r, u, values, now=float(i), probe=False)
+    p.draw(r, u, lambda: values, now=float(i), probe=False)
     w.glfw.make_context_current(p.window)
     prev = np.frombuffer(p.ctx.screen.read(components=3, alignment=1), np.uint8)
     prev = prev.reshape(240, 320, 3)[::-1]

@@ -73,8 +73,10 @@ class Preview:
             x, y = glfw.get_monitor_pos(m)
             glfw.set_window_pos(self.window, x + 40, y + 40)
 
-    def draw(self, renderer, uniforms, values: dict | None, now: float, probe=False) -> None:
-        """The projector's picture into the shared texture, then the preview window."""
+    def draw(self, renderer, uniforms, values, now: float, probe=False) -> None:
+        """The projector's picture into the shared texture, then the preview window.
+        ``values``: None, or a function that returns the HUD's values (called only when
+        the HUD is due)."""
         if renderer is None:
             return
         glfw = self.glfw
@@ -84,7 +86,7 @@ class Preview:
         try:
             ctx = self.ctx
             if values is not None and self.hud.due(now):
-                rgba = self.hud.render(values)
+                rgba = self.hud.render(values())
                 h, w = rgba.shape[:2]
                 if (w, h) != self.hud_size:
                     self.hud_tex.release()

@@ -179,7 +179,8 @@ class Show:
             if slot is not None:
                 stage.show(slot, now)
             c.refresh()
-            values = self._hud_values(now, e, pub) if c.state.hud or cfg.preview else None
+            self._hud_at = (now, e, pub)       # read by _hud_values when a HUD is due
+            values = self._hud_values if c.state.hud or cfg.preview else None
             stage.draw(now, now - t0, dt, c.fx, onset=onset, energy=e, state=c.state,
                        hud_values=values if c.state.hud else None, preview_values=values)
             if self.feeds:
@@ -255,7 +256,8 @@ class Show:
         elif self.faults.active("audio"):
             self.faults.clear("audio", "audio is back")
 
-    def _hud_values(self, now: float, e: float, pub) -> dict:
+    def _hud_values(self) -> dict:
+        now, e, pub = self._hud_at
         osc = self.osc
         src = self.stage.source
         return {"fps": self.log.fps.per_second(now - self.t0),

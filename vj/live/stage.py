@@ -75,7 +75,9 @@ class Stage:
 
     def draw(self, now: float, t: float, dt: float, fx, *, onset: float, energy: float,
              state, hud_values=None, preview_values=None) -> None:
-        """Effects at the display rate, the HUD, the look into the target."""
+        """Effects at the display rate, the HUD, the look into the target.  ``hud_values``
+        and ``preview_values``: functions that build the HUD's values, called only
+        when that HUD is due (a few times a second), not every frame."""
         r = self.renderer
         if r is None:
             return
@@ -93,10 +95,9 @@ class Stage:
         if self.preview is not None:
             try:
                 chaos.check("preview")
-                if preview_values is not None:
-                    preview_values["shader"] = next(iter(self.shaders.errors.values()), None)
-                    preview_values["target"] = self.target.name
-                self.preview.draw(r, self.uniforms, preview_values, now, probe=self.probe)
+                values = None if preview_values is None else (
+                    lambda: self._values(preview_values))
+                self.preview.draw(r, self.uniforms, values, now, probe=self.probe)
             except Exception as e:  # the projector goes on without the preview
                 self.faults.report("preview", f"preview failed ({str(e)[:120]})")
         if self.probe and self.headless:
@@ -130,12 +131,17 @@ class Stage:
             return
         try:
             chaos.check("hud")
-            values["shader"] = next(iter(self.shaders.errors.values()), None)
-            values["target"] = self.target.name
-            r.set_hud(self.hud.render(values))
+            r.set_hud(self.hud.render(self._values(values)))
             self.hud_on = True
         except Exception as e:  # the picture goes on without the HUD
             self.faults.report("hud", f"HUD failed ({str(e)[:120]})")
+
+    def _values(self, make) -> dict:
+        """The HUD's values (``make()``, built only when a HUD is due) with the stage's own."""
+        v = make()
+        v["shader"] = next(iter(self.shaders.errors.values()), None)
+        v["target"] = self.target.name
+        return v
 
     def _measure(self, r) -> None:
         pic = r.read().astype(np.int16)
