@@ -52,11 +52,17 @@ def xvfb():
     proc.wait(timeout=5)
 
 
+def on_display(xvfb, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    """Python with ``args`` on the virtual display; when ``ok``, it must exit 0."""
+    res = subprocess.run([sys.executable, *args], env=dict(os.environ, DISPLAY=xvfb),
+                         capture_output=True, text=True, timeout=120)
+    if ok:
+        assert res.returncode == 0, res.stderr
+    return res
+
+
 def test_window_matches_headless(xvfb):
-    env = dict(os.environ, DISPLAY=xvfb)
-    res = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
-                         timeout=120)
-    assert res.returncode == 0, res.stderr
+    res = on_display(xvfb, "-c", SCRIPT)
     mad = float(res.stdout.split("MAD")[1].split()[0])
     mean = float(res.stdout.split("MEAN")[1].split()[0])
     assert mean > 10  # a real picture, not black
@@ -72,12 +78,9 @@ def test_live_in_a_window(xvfb, tmp_path, art_bank):
 
     y, _ = click_train(sr=22050, duration=3.0)
     sf.write(tmp_path / "c.wav", y, 22050)
-    env = dict(os.environ, DISPLAY=xvfb)
-    res = subprocess.run([sys.executable, "-m", "vj", "live", "--bank", str(art_bank),
-                          "--audio-file", str(tmp_path / "c.wav"), "--duration", "2",
-                          "--window-size", "320x240", "--no-osc", "--hud"],
-                         env=env, capture_output=True, text=True, timeout=120)
-    assert res.returncode == 0, res.stderr
+    res = on_display(xvfb, "-m", "vj", "live", "--bank", str(art_bank),
+                     "--audio-file", str(tmp_path / "c.wav"), "--duration", "2",
+                     "--window-size", "320x240", "--no-osc", "--hud")
     assert "show summary:" in res.stdout
     frames = int(res.stdout.split("show summary: ")[1].split()[0])
     assert frames > 20
@@ -111,10 +114,7 @@ w.close()
 
 
 def test_window_survives_its_monitor_going_away_and_coming_back(xvfb):
-    env = dict(os.environ, DISPLAY=xvfb)
-    res = subprocess.run([sys.executable, "-c", MONITOR_SCRIPT], env=env, capture_output=True,
-                         text=True, timeout=120)
-    assert res.returncode == 0, res.stderr
+    res = on_display(xvfb, "-c", MONITOR_SCRIPT)
     out = res.stdout
     assert "FULL True (1024, 768)" in out
     assert "UNPLUGGED False False True" in out
@@ -162,10 +162,7 @@ w.close()
 
 def test_preview_shows_the_projector_picture_with_the_hud(xvfb):
     """--preview: the same picture as the projector, plus the HUD; the projector clean."""
-    env = dict(os.environ, DISPLAY=xvfb)
-    res = subprocess.run([sys.executable, "-c", PREVIEW_SCRIPT], env=env, capture_output=True,
-                         text=True, timeout=120)
-    assert res.returncode == 0, res.stderr
+    res = on_display(xvfb, "-c", PREVIEW_SCRIPT)
     words = res.stdout.split()
     outside, inside = float(words[1]), float(words[3])
     hud_w, hud_h, mean = int(words[5]), int(words[6]), float(words[8])
@@ -176,19 +173,15 @@ def test_preview_shows_the_projector_picture_with_the_hud(xvfb):
 
 
 def test_live_with_a_preview_window(xvfb, art_bank, drum_song):
-    env = dict(os.environ, DISPLAY=xvfb)
-    res = subprocess.run([sys.executable, "-m", "vj", "live", "--bank", str(art_bank),
-                          "--audio-file", str(drum_song), "--duration", "2",
-                          "--window-size", "320x240", "--no-osc", "--preview",
-                          "--preview-size", "160x120"],
-                         env=env, capture_output=True, text=True, timeout=120)
-    assert res.returncode == 0, res.stderr
+    res = on_display(xvfb, "-m", "vj", "live", "--bank", str(art_bank),
+                     "--audio-file", str(drum_song), "--duration", "2",
+                     "--window-size", "320x240", "--no-osc", "--preview",
+                     "--preview-size", "160x120")
     assert int(res.stdout.split("show summary: ")[1].split()[0]) > 20
     assert "preview failed" not in res.stdout + res.stderr
-    res = subprocess.run([sys.executable, "-m", "vj", "live", "--bank", str(art_bank),
-                          "--audio-file", str(drum_song), "--duration", "1", "--headless",
-                          "--no-osc", "--preview"],
-                         env=env, capture_output=True, text=True, timeout=120)
+    res = on_display(xvfb, "-m", "vj", "live", "--bank", str(art_bank),
+                     "--audio-file", str(drum_song), "--duration", "1", "--headless",
+                     "--no-osc", "--preview", ok=False)
     assert res.returncode != 0 and "--preview opens a second window" in res.stderr
 
 
@@ -232,10 +225,7 @@ w.close()
 
 
 def test_outputs_get_the_window_picture_upright(xvfb):
-    env = dict(os.environ, DISPLAY=xvfb)
-    res = subprocess.run([sys.executable, "-c", FEED_SCRIPT], env=env, capture_output=True,
-                         text=True, timeout=120)
-    assert res.returncode == 0, res.stderr
+    res = on_display(xvfb, "-c", FEED_SCRIPT)
     lines = res.stdout.split("\n")
     for line in lines[:2]:                       # both ways: red dark at the top
         top, bottom = map(float, line.split())

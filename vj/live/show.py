@@ -180,9 +180,8 @@ class Show:
                 stage.show(slot, now)
             c.refresh()
             self._hud_at = (now, e, pub)       # read by _hud_values when a HUD is due
-            values = self._hud_values if c.state.hud or cfg.preview else None
             stage.draw(now, now - t0, dt, c.fx, onset=onset, energy=e, state=c.state,
-                       hud_values=values if c.state.hud else None, preview_values=values)
+                       hud_values=self._hud_values)
             if self.feeds:
                 stage.feed(self.feeds)
             swap = stage.swap()

@@ -33,6 +33,7 @@ class Stage:
             self.target.close()
             raise
         self.headless = headless
+        self._make_values = None           # this frame's HUD values function (draw)
         self.preview = None
         if preview is not None:            # (size, monitor) of the operator's window
             from vj.errors import VjError
@@ -74,16 +75,17 @@ class Stage:
         r.upload(slot.pixels)
 
     def draw(self, now: float, t: float, dt: float, fx, *, onset: float, energy: float,
-             state, hud_values=None, preview_values=None) -> None:
-        """Effects at the display rate, the HUD, the look into the target.  ``hud_values``
-        and ``preview_values``: functions that build the HUD's values, called only
-        when that HUD is due (a few times a second), not every frame."""
+             state, hud_values=None) -> None:
+        """Effects at the display rate, the HUD, the look into the target.  ``hud_values``:
+        a function that builds the HUD's values, called only when the projector's HUD
+        (on with ``state.hud``) or the preview's is due (a few times a second)."""
         r = self.renderer
         if r is None:
             return
         compute(self.uniforms, fx, time=t, onset=onset, energy=energy,
                 intensity=state.intensity, master=state.master, blackout=state.blackout,
                 crossfade=crossfade_level(now - self.fade_start, self.crossfade), dt=dt)
+        self._make_values = hud_values
         self._hud(r, now, state.hud, hud_values)
         fb = self.target.framebuffer(r)
         try:
@@ -95,9 +97,8 @@ class Stage:
         if self.preview is not None:
             try:
                 chaos.check("preview")
-                values = None if preview_values is None else (
-                    lambda: self._values(preview_values))
-                self.preview.draw(r, self.uniforms, values, now, probe=self.probe)
+                self.preview.draw(r, self.uniforms, hud_values and self._preview_values, now,
+                                  probe=self.probe)
             except Exception as e:  # the projector goes on without the preview
                 self.faults.report("preview", f"preview failed ({str(e)[:120]})")
         if self.probe and self.headless:
@@ -142,6 +143,9 @@ class Stage:
         v["shader"] = next(iter(self.shaders.errors.values()), None)
         v["target"] = self.target.name
         return v
+
+    def _preview_values(self) -> dict:
+        return self._values(self._make_values)
 
     def _measure(self, r) -> None:
         pic = r.read().astype(np.int16)
