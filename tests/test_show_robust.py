@@ -96,7 +96,10 @@ def test_switching_banks_and_presets_every_two_seconds_keeps_the_frame_rate(
     s = summary_numbers(out)
     print("\n" + s["line"])
     assert "decode (onnx)" in s["line"] and "errors 0" in s["line"], s["line"]
-    assert s["fps"] >= 55 and s["p99"] <= 25.0 and s["longest"] <= 100.0, s["line"]
+    # a frame that waited for a decode (50-90 ms here) would take three refreshes or more:
+    # at most 1 % of frames may miss one refresh (p99 within two periods, 33.3 ms), none
+    # may take 100 ms (the 2 CPU cores also run the software GL renderer and the decoder)
+    assert s["fps"] >= 55 and s["p99"] <= 2 * 1000 / 60 and s["longest"] <= 100.0, s["line"]
 
 
 # -- a real audio server ----------------------------------------------------------------------
@@ -157,6 +160,12 @@ def pulse(tmp_path):
     server.kill()
 
 
+#: Energy in /vj/status that says audio is analysed: the energy between the drum hits is
+#: about 0.005 (a poll four times a second mostly falls between hits); once the input is
+#: lost, the fault shows and the energy decays to stillness (below 1e-4 within 1.5 s).
+FLOWING = 1e-3
+
+
 def test_the_audio_server_restarted_under_the_show(pulse, drum_song, art_bank):
     """Kill the sound server mid-show and start it again: the fault shows while it is
     gone, and the energy is back within 5 s of its return."""
@@ -177,7 +186,7 @@ def test_the_audio_server_restarted_under_the_show(pulse, drum_song, art_bank):
     log, t0, killed, back = [], time.perf_counter(), None, None
     while p.poll() is None and time.perf_counter() - t0 < 40:
         now = time.perf_counter() - t0
-        if killed is None and log and any(e > 0.02 for _, e, _ in log) and now > 6:
+        if killed is None and log and any(e > FLOWING for _, e, _ in log) and now > 6:
             pulse.kill()
             killed = now
         elif killed is not None and back is None and now > killed + 3:
@@ -199,7 +208,7 @@ def test_the_audio_server_restarted_under_the_show(pulse, drum_song, art_bank):
     # had buffered still plays for a moment after it died
     gone = [f for t, _, f in log if killed + 2.0 < t < back]
     assert gone and all(("lost" in f or "no audio" in f) for f in gone), gone
-    again = [t for t, e, _ in log if t > back and e > 0.02]
+    again = [t for t, e, f in log if t > back and e > FLOWING and not f]
     assert again and again[0] - back <= 5.0, (back, log)
     print(f"\nserver killed at {killed:.1f} s, back at {back:.1f} s, energy again at "
           f"{again[0]:.1f} s")

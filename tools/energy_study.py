@@ -51,9 +51,32 @@ def median(mag, k: int, ahead: int = 0):
     return np.partition(w, k // 2, axis=2)[:, ahead:ahead + mag.shape[1], k // 2]
 
 
+def extrapolated(mag, ahead: int, k: int = 31, chunk: int = 800):
+    """The centred k-frame median, the frames beyond the look-ahead extrapolated from
+    each bin's decay over it (as vj.audio.streaming with ``extrapolate=True``)."""
+    half = k // 2
+    F, n = mag.shape
+    pad = np.concatenate([np.zeros((F, half), np.float32), mag,
+                          np.repeat(mag[:, -1:], ahead, 1)], 1)
+    out = np.empty((F, n), np.float32)
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        known = np.lib.stride_tricks.sliding_window_view(
+            pad[:, a:b + half + ahead], half + 1 + ahead, axis=1)[:, :b - a]
+        last, top = known[..., -1], known[..., half:].max(-1)
+        r = np.clip(last / (top + 1e-12), 0, 1) ** (1.0 / ahead)
+        extra = last[..., None] * r[..., None] ** np.arange(1, k - known.shape[-1] + 1)
+        w = np.concatenate([known, extra.astype(np.float32)], -1)
+        out[:, a:b] = np.partition(w, half, axis=-1)[..., half]
+    return out
+
+
 #: name: (harmonic estimate from the magnitudes, frames of look-ahead it needs)
 ESTIMATORS = {
-    "causal 31 (the live settings)": (lambda m: median(m, 31), 0),
+    "centred 31, extrapolated past a look-ahead of 4 (the live settings)":
+        (lambda m: extrapolated(m, 4), 4),
+    "centred 31, extrapolated past a look-ahead of 3": (lambda m: extrapolated(m, 3), 3),
+    "causal 31 (the live settings until 2026-12-01)": (lambda m: median(m, 31), 0),
     "causal 31, look-ahead 4": (lambda m: median(m, 31, 4), 4),
     "causal 15": (lambda m: median(m, 15), 0),
     "centred 9 (look-ahead 4)": (lambda m: median(m, 9, 4), 4),

@@ -39,8 +39,11 @@ def one_core() -> str:
 
 
 def bench_audio(*, seconds: float = 60.0, params: EnergyParams | None = None) -> dict:
-    """Run the streaming engine over ``seconds`` of a synthetic mix, one block at a time."""
-    p = params or EnergyParams()
+    """Run the streaming engine (the live settings unless ``params``) over ``seconds`` of a
+    synthetic mix, one block at a time."""
+    from vj.audio.streaming import LIVE_PARAMS
+
+    p = params or LIVE_PARAMS
     y = drum_and_chords(sr=p.sr, duration=seconds)
     eng = StreamingEnergy(p)
     hop = p.hop

@@ -112,7 +112,9 @@ def cmd_bench(args) -> int:
               f"{r['song_3min_s'] / 60:.1f} min")
     if args.what == "audio":
         pin = one_core()
-        r = bench_audio(seconds=seconds, params=energy_params(args))
+        from vj.audio.streaming import LIVE_PARAMS
+
+        r = bench_audio(seconds=seconds, params=energy_params(args, base=LIVE_PARAMS))
         print(f"machine: {machine()} ({pin})")
         print(f"streaming energy: {r['audio_seconds']:.1f} s of audio in {r['wall_seconds']:.3f} s"
               f" = {r['realtime_factor']:.0f}x real time on one core")

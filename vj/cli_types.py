@@ -47,7 +47,9 @@ def energy_options(p: argparse.ArgumentParser) -> None:
                    help="percussive and harmonic weights (default 0.9 0.1, the paper's)")
 
 
-def energy_params(args):
+def energy_params(args, base=None):
+    """The energy settings from ``--margin``/``--weights``, on top of ``base`` (the
+    offline defaults unless given, e.g. the live settings)."""
     from vj.audio.energy import EnergyParams
 
     kw = {}
@@ -55,6 +57,6 @@ def energy_params(args):
         kw["margin"] = args.margin
     if getattr(args, "weights", None) is not None:
         kw["weights"] = tuple(args.weights)
-    return EnergyParams(**kw)
+    return base.with_(**kw) if base is not None else EnergyParams(**kw)
 
 

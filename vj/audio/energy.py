@@ -63,10 +63,20 @@ class EnergyParams:
     norm_time: float = 30.0
     #: Streaming only: frames of look-ahead for the harmonic median (adds latency).
     lookahead: int = 0
+    #: Streaming only: the harmonic median spans the method's centred window; the
+    #: frames it has not heard yet (beyond the look-ahead) are extrapolated from how
+    #: each bin decays over the look-ahead (a hit dies away, a held note stays).
+    #: False: the median runs over the last ``kernel_harmonic`` frames heard.
+    extrapolate: bool = False
     #: The normalisation span never falls below this level, in dB relative to a
     #: full-scale sine: a part that is nearly absent stays small, and (streaming)
     #: a quiet intro is not blown up before the song's real peaks are heard.
     peak_floor_db: float = -40.0
+    #: Streaming only: a part's normalisation span never falls below the other
+    #: part's running peak less this many dB, so that before a part's real peaks have
+    #: been heard (a chords-only intro, no drums yet) its little power is not
+    #: stretched to full scale.  None: the absolute floor above only.
+    cross_floor_db: float | None = 10.0
 
     def __post_init__(self) -> None:
         def need(cond: bool, name: str, msg: str) -> None:
@@ -90,6 +100,10 @@ class EnergyParams:
         need(self.norm_time > 0, "norm_time", "must be > 0 seconds")
         need(0 <= self.lookahead <= self.kernel_harmonic // 2, "lookahead",
              "must be in 0..kernel_harmonic//2")
+        need(self.cross_floor_db is None or self.cross_floor_db >= 0, "cross_floor_db",
+             "must be >= 0 dB, or None")
+        need(not self.extrapolate or self.lookahead >= 1, "extrapolate",
+             "needs a look-ahead of at least one frame (lookahead >= 1)")
 
     @property
     def frame_rate(self) -> float:
@@ -134,7 +148,10 @@ class EnergyFrame:
     """What the analysis thread publishes after each hop.
 
     ``t`` is the centre of the analysed frame in stream seconds; every value
-    is in [0, 1]; ``level`` is the frame RMS in dBFS.
+    is in [0, 1].  The live engine publishes each value as soon as it is known:
+    ``onset`` and ``level`` (RMS in dBFS) are those of the newest frame, which is
+    ``lookahead`` hops after ``t`` (the energies need that look-ahead, the onset
+    does not); :meth:`StreamingEnergy.run` puts the onsets back at their own times.
     """
 
     t: float

@@ -16,17 +16,16 @@ from vj.audio.energy import (SILENT_FRAME, EnergyCurve, EnergyFrame, EnergyParam
                              mel_filterbank)
 from vj.errors import ParameterError
 
-#: The live settings, the one set the show, `vj bench`, the tests and
+#: The live settings, the one set the show, `vj bench`, `vj eval`, the tests and
 #: `vj record --interp online` use: a hop of 256 samples (11.6 ms) for a short
-#: audio-to-photon path, and the method's 31-frame harmonic median, causal.  A
-#: 15-frame causal median follows the offline reference better on the corpus (mean
-#: Pearson 0.80 against 0.76) but makes the energy so peaky (median 0.009 against
-#: 0.047 on the drum test song) that the live show's silence gate (0.02) takes the
-#: music between hits for silence; not adopted (docs/energy.md).
-LIVE_PARAMS = EnergyParams(hop=256)
+#: audio-to-photon path, and the method's centred 31-frame harmonic median with 4
+#: frames (46 ms) of look-ahead, the 11 frames beyond it extrapolated from how each
+#: bin decays over the look-ahead.  On the corpus this follows the offline reference
+#: far better than the causal median over the last 31 frames (docs/energy.md).
+LIVE_PARAMS = EnergyParams(hop=256, lookahead=4, extrapolate=True)
 #: The offline reference the live engine is compared with: the method's centred
 #: 31-frame harmonic median, at the live hop.
-REFERENCE_PARAMS = LIVE_PARAMS
+REFERENCE_PARAMS = LIVE_PARAMS.with_(lookahead=0, extrapolate=False)
 
 
 class _Follower:
@@ -78,13 +77,20 @@ class StreamingEnergy:
         self._median_filter = scipy.ndimage.median_filter
         p = self.params = params or EnergyParams()
         n, F, K = p.n_fft, p.n_fft // 2 + 1, p.kernel_harmonic
+        L = p.lookahead
+        #: frames of magnitudes kept: the median's window, or (extrapolating) the
+        #: half before the reported frame, that frame and the look-ahead
+        self._known = K // 2 + 1 + L if p.extrapolate else K
         self._mel = mel_filterbank(p)
         self._window = np.hanning(n + 1)[:-1].astype(np.float32)  # periodic Hann, as librosa
         self._buf = np.zeros(n, np.float32)
         self._frame = np.zeros(n, np.float32)
         self._spec = np.zeros(F, np.complex64)
-        self._hist = np.zeros((F, K), np.float32)  # magnitude history, column per frame
+        self._hist = np.zeros((F, self._known), np.float32)  # magnitudes, column per frame
         self._scratch = np.zeros((F, K), np.float32)
+        self._top = np.zeros(F, np.float32)
+        self._decay = np.zeros(F, np.float32)
+        self._powers = np.zeros(L + 1, np.float64)   # window power of the last L+1 frames
         self._perc_med = np.zeros(F, np.float32)
         self._tmp = np.zeros(F, np.float32)
         self._tmp2 = np.zeros(F, np.float32)
@@ -96,6 +102,8 @@ class StreamingEnergy:
         decay = math.exp(-p.hop / (p.sr * p.norm_time))
         floor = full_scale_power(p) * 10 ** (p.peak_floor_db / 10)
         self._norm_p, self._norm_h = _Follower(decay, floor), _Follower(decay, floor)
+        self._floor = floor
+        self._cross = 0.0 if p.cross_floor_db is None else 10 ** (-p.cross_floor_db / 10)
         self._norm_o = _Follower(decay)
         self._pos = 0
         self._hpos = 0
@@ -132,13 +140,16 @@ class StreamingEnergy:
         np.multiply(self._buf[pos:], self._window[:k], out=self._frame[:k])
         np.multiply(self._buf[:pos], self._window[k:], out=self._frame[k:])
         np.fft.rfft(self._frame, out=self._spec)
-        K = p.kernel_harmonic
+        Kn, L = self._known, p.lookahead
         hpos = self._hpos
         np.abs(self._spec, out=self._hist[:, hpos])
-        self._hpos = (hpos + 1) % K
-        cur = self._hist[:, (hpos - p.lookahead) % K]
-        # 3. Medians: harmonic across the last K frames, percussive across frequency.
-        np.copyto(self._scratch, self._hist)
+        self._hpos = (hpos + 1) % Kn
+        cur = self._hist[:, (hpos - L) % Kn]
+        # 3. Medians: harmonic across time, percussive across frequency.
+        if p.extrapolate:
+            self._extrapolate(hpos, cur)
+        else:
+            np.copyto(self._scratch, self._hist)
         self._scratch.partition(self._rank, axis=1)
         harm_med = self._scratch[:, self._rank]
         self._median_filter(cur, size=p.kernel_percussive, output=self._perc_med, mode="reflect")
@@ -152,8 +163,10 @@ class StreamingEnergy:
         np.multiply(self._perc_med, p.margin, out=self._tmp2)
         np.multiply(self._tmp2, self._tmp2, out=self._tmp2)
         harm = self._mel_part(cur, mh, self._tmp2)         # H^2 / (H^2 + (m P)^2)
-        # 5. Onset strength: positive log-mel flux, averaged over bands.
-        np.multiply(cur, cur, out=self._tmp)
+        # 5. Onset strength: positive log-mel flux, averaged over bands, of the newest
+        #    frame (it needs no look-ahead: a hit reaches the flash at once).
+        newest = self._hist[:, hpos]
+        np.multiply(newest, newest, out=self._tmp)
         np.dot(self._mel, self._tmp, out=self._melv)
         np.maximum(self._melv, 1e-10, out=self._melv)
         np.log10(self._melv, out=self._db)
@@ -162,18 +175,49 @@ class StreamingEnergy:
         np.maximum(self._melv, 0.0, out=self._melv)
         flux = float(self._melv.mean()) if self._hops else 0.0
         np.copyto(self._prev_db, self._db)
-        # 6. Silence gate, running normalisation, weights.
-        power = float(self._block_energy.sum()) / n
-        level = 10 * math.log10(power) if power > 1e-12 else -120.0
+        # 6. Silence gate (each frame on its own window), running normalisation, weights.
+        now_power = float(self._block_energy.sum()) / n
+        self._powers[self._hops % (L + 1)] = now_power
+        power = float(self._powers[(self._hops - L) % (L + 1)]) if self._hops >= L else 0.0
+        level = 10 * math.log10(now_power) if now_power > 1e-12 else -120.0
         if power < self._silence_power:
-            perc = harm = flux = 0.0
+            perc = harm = 0.0
+        if now_power < self._silence_power:
+            flux = 0.0
         self.raw_percussive, self.raw_harmonic = perc, harm
+        if self._cross:
+            fp, fh, f = self._norm_p, self._norm_h, self._floor
+            fp.min_peak, fh.min_peak = max(f, fh.peak * self._cross), max(f, fp.peak * self._cross)
         P, H, O = self._norm_p(perc), self._norm_h(harm), self._norm_o(flux)
         wp, wh = p.weights
         self._hops += 1
         c = self._hops - 1 - self.lag_frames
         self.latest = EnergyFrame(c * hop / p.sr, P, H, wp * P + wh * H, O, level)
         return self.latest
+
+    def _extrapolate(self, newest: int, cur: np.ndarray) -> None:
+        """The centred median's window: the frames heard (K/2 before the reported frame,
+        that frame and the look-ahead) and, for the frames not heard yet, each bin's
+        newest value decaying on at the rate it fell over the look-ahead (from its
+        highest value there; never rising), so a hit that is dying away counts as
+        percussive and a note that holds counts as harmonic, as in the centred median."""
+        Kn, L, hist = self._known, self.params.lookahead, self._hist
+        last = hist[:, newest]
+        np.copyto(self._scratch[:, :Kn], hist)
+        top = self._top
+        np.copyto(top, cur)
+        for j in range(L):
+            np.maximum(top, hist[:, (newest - j) % Kn], out=top)
+        r = self._decay
+        np.add(top, 1e-12, out=r)
+        np.divide(last, r, out=r)
+        np.minimum(r, 1.0, out=r)
+        np.power(r, 1.0 / L, out=r)          # per-frame decay over the look-ahead
+        prev = last
+        for m in range(Kn, self.params.kernel_harmonic):
+            col = self._scratch[:, m]
+            np.multiply(prev, r, out=col)
+            prev = col
 
     def _mel_part(self, mag: np.ndarray, num: np.ndarray, other: np.ndarray) -> float:
         """Mel-reduced power of ``mag * num / (num + other)``."""
@@ -196,4 +240,8 @@ class StreamingEnergy:
             out[j] = (f.t, f.percussive, f.harmonic, f.energy, f.onset, self.raw_percussive,
                       self.raw_harmonic)
         o = out.astype(np.float32)
+        L = p.lookahead    # row j holds the onset of row j + L's frame: move it there
+        if L:
+            o[L:, 4] = o[:-L, 4].copy()
+            o[:L, 4] = 0.0
         return EnergyCurve(out[:, 0], o[:, 1], o[:, 2], o[:, 3], o[:, 4], p, o[:, 5], o[:, 6])

@@ -25,15 +25,18 @@ class Motion:
         while st.cuts > 0:
             st.cuts -= 1
             d.cut()
-        if energy < d.gate:
+        # the onset comes from the newest audio, the energy a few hops later (it needs
+        # the analysis look-ahead): a strong onset after a quiet passage cuts at once
+        if (onset > STRONG_ONSET and self.quiet_since is not None
+                and now - self.quiet_since >= QUIET_BEFORE_CUT):
+            # through the controls, so that --quantize holds it for the beat or bar
+            controls.apply(Command("cut", None, "scene"), now)
+            if len(self.scene_cuts) < 256:
+                self.scene_cuts.append(t)
+            self.quiet_since = None
+        elif energy < d.gate:
             self.quiet_since = now if self.quiet_since is None else self.quiet_since
         else:
-            if (self.quiet_since is not None and now - self.quiet_since >= QUIET_BEFORE_CUT
-                    and onset > STRONG_ONSET):
-                # through the controls, so that --quantize holds it for the beat or bar
-                controls.apply(Command("cut", None, "scene"), now)
-                if len(self.scene_cuts) < 256:
-                    self.scene_cuts.append(t)
             self.quiet_since = None
         d.segment = segment or controls.preset.motion.segment
         d.speed = controls.speed()
