@@ -12,7 +12,6 @@ import numpy as np
 
 from vj.live import chaos
 from vj.live.faults import Faults
-from vj.live.priority import background
 
 log = logging.getLogger("vj.live")
 
@@ -44,7 +43,6 @@ class AutoGenre(threading.Thread):
         return True
 
     def run(self) -> None:
-        background()
         if not self.load():
             return
         taggers = self.taggers

@@ -17,7 +17,6 @@ import numpy as np
 
 from vj.live import chaos
 from vj.live.faults import Faults
-from vj.live.priority import background
 from vj.live.telemetry import Rate, Ring
 
 log = logging.getLogger("vj.live")
@@ -75,7 +74,6 @@ class DecodeWorker(threading.Thread):
 
     # -- worker thread -------------------------------------------------------------------------
     def run(self) -> None:
-        background()      # the render loop comes first on a shared core
         done = None
         while not self._halt.is_set():
             if not self._wake.wait(0.1):

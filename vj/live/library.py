@@ -21,7 +21,6 @@ from vj.bank import Bank, load_bank
 from vj.errors import VjError
 from vj.live import chaos
 from vj.live.faults import Faults
-from vj.live.priority import background
 
 log = logging.getLogger("vj.live")
 
@@ -139,7 +138,6 @@ class Library:
         return self
 
     def _run(self) -> None:
-        background()      # loading and compiling yield to the render loop
         while not self._halt.is_set():
             try:
                 key = self._jobs.get(timeout=0.1)
