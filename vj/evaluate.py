@@ -61,7 +61,7 @@ def streaming_corr(y: np.ndarray, lead: np.ndarray | None = None) -> float:
     x = y if not n_lead else np.concatenate([lead[len(lead) - n_lead:], y])
     st = StreamingEnergy(p).run(x)
     times = st.times - n_lead / p.sr
-    keep = times >= (st.times[0] if not n_lead else 0.0)
+    keep = times >= 0.0 if n_lead else np.ones(len(times), bool)   # the excerpt's frames
     ref = energy_reference(y, REFERENCE_PARAMS).at(times[keep])
     a, b = np.asarray(st.energy[keep], float), np.asarray(ref.energy, float)
     return float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else 0.0
