@@ -205,7 +205,8 @@ def test_weights_and_reduce_are_parameters():
 
 def test_parameters_are_validated():
     for bad in ({"hop": 300}, {"n_fft": 1000}, {"margin": 0.5}, {"kernel_harmonic": 30},
-                {"reduce": "mean"}, {"sr": 4000}):
+                {"reduce": "mean"}, {"sr": 4000}, {"sustain": 1.0}, {"decay_bins": -1},
+                {"peak_window": 0.5}):
         with pytest.raises(ParameterError) as e:
             EnergyParams(**bad)
         assert next(iter(bad)) in str(e.value)

@@ -24,7 +24,8 @@ import numpy as np
 import scipy.ndimage as nd
 
 from vj.audio.energy import _minmax, energy_reference, full_scale_power, mel_filterbank
-from vj.audio.streaming import LIVE_PARAMS, REFERENCE_PARAMS, _Follower
+from vj.audio.normalise import Follower
+from vj.audio.streaming import LIVE_PARAMS, REFERENCE_PARAMS
 from vj.corpus import corpus
 
 P = LIVE_PARAMS
@@ -51,9 +52,14 @@ def median(mag, k: int, ahead: int = 0):
     return np.partition(w, k // 2, axis=2)[:, ahead:ahead + mag.shape[1], k // 2]
 
 
-def extrapolated(mag, ahead: int, k: int = 31, chunk: int = 800):
+def extrapolated(mag, ahead: int, k: int = 31, chunk: int = 800, sustain: float = 0.0,
+                 decay_bins: int = 0):
     """The centred k-frame median, the frames beyond the look-ahead extrapolated from
-    each bin's decay over it (as vj.audio.streaming with ``extrapolate=True``)."""
+    the decay over it of the bins within ``decay_bins`` (mean of the log rates), never
+    below ``sustain`` times the newest value (as vj.audio.streaming with
+    ``extrapolate=True``)."""
+    from scipy.ndimage import uniform_filter1d
+
     half = k // 2
     F, n = mag.shape
     pad = np.concatenate([np.zeros((F, half), np.float32), mag,
@@ -64,8 +70,12 @@ def extrapolated(mag, ahead: int, k: int = 31, chunk: int = 800):
         known = np.lib.stride_tricks.sliding_window_view(
             pad[:, a:b + half + ahead], half + 1 + ahead, axis=1)[:, :b - a]
         last, top = known[..., -1], known[..., half:].max(-1)
-        r = np.clip(last / (top + 1e-12), 0, 1) ** (1.0 / ahead)
-        extra = last[..., None] * r[..., None] ** np.arange(1, k - known.shape[-1] + 1)
+        lr = np.log(np.clip(last / (top + 1e-12), 1e-6, 1))
+        if decay_bins:
+            lr = uniform_filter1d(lr, 2 * decay_bins + 1, axis=0, mode="nearest")
+        extra = last[..., None] * np.exp(lr[..., None] / ahead
+                                         * np.arange(1, k - known.shape[-1] + 1))
+        extra = np.maximum(extra, sustain * last[..., None])
         w = np.concatenate([known, extra.astype(np.float32)], -1)
         out[:, a:b] = np.partition(w, half, axis=-1)[..., half]
     return out
@@ -73,7 +83,9 @@ def extrapolated(mag, ahead: int, k: int = 31, chunk: int = 800):
 
 #: name: (harmonic estimate from the magnitudes, frames of look-ahead it needs)
 ESTIMATORS = {
-    "centred 31, extrapolated past a look-ahead of 4 (the live settings)":
+    "centred 31, extrapolated past a look-ahead of 4, decay over 9 bins, sustain 0.3 "
+    "(the live settings)": (lambda m: extrapolated(m, 4, sustain=0.3, decay_bins=4), 4),
+    "centred 31, extrapolated past a look-ahead of 4 (the first 2026-12-01 live settings)":
         (lambda m: extrapolated(m, 4), 4),
     "centred 31, extrapolated past a look-ahead of 3": (lambda m: extrapolated(m, 3), 3),
     "causal 31 (the live settings until 2026-12-01)": (lambda m: median(m, 31), 0),
@@ -98,8 +110,11 @@ def raw_parts(mag, h, rms):
 
 
 def followed(x):
-    f = _Follower(math.exp(-P.hop / (P.sr * P.norm_time)), FLOOR)
-    return np.array([f(float(v)) for v in x], np.float32)
+    """One part through the live settings' follower (without the cross-part floor)."""
+    f = Follower(math.exp(-P.hop / (P.sr * P.norm_time)), FLOOR,
+                 window_blocks=0 if P.peak_window is None else round(P.peak_window),
+                 block_hops=round(P.sr / P.hop))
+    return np.array([f(float(v), FLOOR) for v in x], np.float32)
 
 
 def corr(a, b) -> float:

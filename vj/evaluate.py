@@ -47,16 +47,16 @@ def default_bank(folder: Path, size: int, keyframes: int = 8):
     return save_bank(image_bank(paths, size=size, name="eval-art"), folder / "bank")
 
 
-def streaming_corr(y: np.ndarray, lead: np.ndarray | None = None) -> float:
+def streaming_corr(y: np.ndarray, lead: np.ndarray | None = None, params=None) -> float:
     """Pearson correlation of the streaming energy with the offline reference over
     ``y``, both at the live settings (the one set the show, bench and record --interp
-    online use).  ``lead``: the audio before ``y``, which the engine hears first (a
-    show that was already playing the song); the reference sees only ``y``."""
+    online use; ``params`` for another engine, same hop).  ``lead``: the audio before
+    ``y``, which the engine hears first (a show that was already playing the song);
+    the reference sees only ``y``."""
     from vj.audio.energy import energy_reference
-    from vj.audio.streaming import StreamingEnergy
-    from vj.audio.streaming import LIVE_PARAMS, REFERENCE_PARAMS
+    from vj.audio.streaming import LIVE_PARAMS, REFERENCE_PARAMS, StreamingEnergy
 
-    p = LIVE_PARAMS
+    p = params or LIVE_PARAMS
     n_lead = 0 if lead is None else len(lead) // p.hop * p.hop   # whole hops: frames align
     x = y if not n_lead else np.concatenate([lead[len(lead) - n_lead:], y])
     st = StreamingEnergy(p).run(x)

@@ -59,8 +59,12 @@ class EnergyParams:
     reduce: str = "max"
     #: Frames whose RMS is below this level count as silence (energy 0).
     silence_db: float = -60.0
-    #: Streaming only: time constant (s) of the running peak and floor followers.
+    #: Streaming only: time constant (s) of the running floor follower, and of the
+    #: peak's release when ``peak_window`` is None.
     norm_time: float = 30.0
+    #: Streaming only: each part's running peak is the largest value of the last
+    #: this many seconds (whole seconds); None: a peak with exponential release.
+    peak_window: float | None = None
     #: Streaming only: frames of look-ahead for the harmonic median (adds latency).
     lookahead: int = 0
     #: Streaming only: the harmonic median spans the method's centred window; the
@@ -68,6 +72,13 @@ class EnergyParams:
     #: each bin decays over the look-ahead (a hit dies away, a held note stays).
     #: False: the median runs over the last ``kernel_harmonic`` frames heard.
     extrapolate: bool = False
+    #: Streaming, extrapolating: a frame not heard yet never falls below this share
+    #: of the newest value (a note settles to its sustain rather than to silence).
+    sustain: float = 0.0
+    #: Streaming, extrapolating: the decay rate of a bin is the mean (in log) of
+    #: the rates of the bins this many on either side of it (a note's partials decay
+    #: together, and one bin's four frames are a noisy measure).
+    decay_bins: int = 0
     #: The normalisation span never falls below this level, in dB relative to a
     #: full-scale sine: a part that is nearly absent stays small, and (streaming)
     #: a quiet intro is not blown up before the song's real peaks are heard.
@@ -102,6 +113,10 @@ class EnergyParams:
              "must be in 0..kernel_harmonic//2")
         need(self.cross_floor_db is None or self.cross_floor_db >= 0, "cross_floor_db",
              "must be >= 0 dB, or None")
+        need(0.0 <= self.sustain < 1.0, "sustain", "must be in [0, 1)")
+        need(0 <= self.decay_bins <= self.n_fft // 4, "decay_bins", "must be in 0..n_fft/4")
+        need(self.peak_window is None or self.peak_window >= 1.0, "peak_window",
+             "must be >= 1 second, or None")
         need(not self.extrapolate or self.lookahead >= 1, "extrapolate",
              "needs a look-ahead of at least one frame (lookahead >= 1)")
 

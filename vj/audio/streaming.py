@@ -12,48 +12,24 @@ import math
 import numpy as np
 
 from vj.audio.energy import (SILENT_FRAME, EnergyCurve, EnergyFrame, EnergyParams,
-                             full_scale_power,
-                             mel_filterbank)
+                             full_scale_power, mel_filterbank)
+from vj.audio.normalise import Follower
 from vj.errors import ParameterError
 
 #: The live settings, the one set the show, `vj bench`, `vj eval`, the tests and
 #: `vj record --interp online` use: a hop of 256 samples (11.6 ms) for a short
 #: audio-to-photon path, and the method's centred 31-frame harmonic median with 4
-#: frames (46 ms) of look-ahead, the 11 frames beyond it extrapolated from how each
-#: bin decays over the look-ahead.  On the corpus this follows the offline reference
-#: far better than the causal median over the last 31 frames (docs/energy.md).
-LIVE_PARAMS = EnergyParams(hop=256, lookahead=4, extrapolate=True)
+#: frames (46 ms) of look-ahead, the 11 frames beyond it extrapolated from how the
+#: bins around each bin decay over the look-ahead, down to a sustain of 0.3 of the
+#: newest value; each part's peak is the largest of the last 30 s, and its span at
+#: least the other part's peak less 5 dB.  On the corpus this follows the offline
+#: reference far better than the causal median over the last 31 frames
+#: (docs/energy.md).
+LIVE_PARAMS = EnergyParams(hop=256, lookahead=4, extrapolate=True, sustain=0.3,
+                           decay_bins=4, peak_window=30.0, cross_floor_db=5.0)
 #: The offline reference the live engine is compared with: the method's centred
 #: 31-frame harmonic median, at the live hop.
 REFERENCE_PARAMS = LIVE_PARAMS.with_(lookahead=0, extrapolate=False)
-
-
-class _Follower:
-    """Running peak and floor with exponential release (streaming normalisation)."""
-
-    __slots__ = ("decay", "peak", "floor", "min_peak")
-
-    def __init__(self, decay: float, min_peak: float = 0.0) -> None:
-        self.decay = decay
-        self.min_peak = min_peak
-        self.peak = min_peak
-        self.floor = math.inf
-
-    def __call__(self, x: float) -> float:
-        d = self.decay
-        self.peak = x if x > self.peak else max(self.peak * d, self.min_peak)
-        if self.floor == math.inf or x < self.floor:
-            self.floor = x
-        else:
-            # The floor rises towards the signal with the follower's time constant,
-            # never above the peak.  (It used to rise geometrically, floor / d, which
-            # stays at 0 for ever after a silent start.)
-            self.floor = min(self.floor + (x - self.floor) * (1.0 - d), self.peak)
-        span = self.peak - self.floor
-        if span <= 1e-12 * max(1.0, self.peak):
-            return 0.0
-        v = (x - self.floor) / span
-        return 0.0 if v < 0.0 else (1.0 if v > 1.0 else v)
 
 
 class StreamingEnergy:
@@ -75,6 +51,7 @@ class StreamingEnergy:
         import scipy.ndimage
 
         self._median_filter = scipy.ndimage.median_filter
+        self._uniform_filter = scipy.ndimage.uniform_filter1d
         p = self.params = params or EnergyParams()
         n, F, K = p.n_fft, p.n_fft // 2 + 1, p.kernel_harmonic
         L = p.lookahead
@@ -90,6 +67,8 @@ class StreamingEnergy:
         self._scratch = np.zeros((F, K), np.float32)
         self._top = np.zeros(F, np.float32)
         self._decay = np.zeros(F, np.float32)
+        self._decay2 = np.zeros(F, np.float32)
+        self._sustain = np.zeros(F, np.float32)
         self._powers = np.zeros(L + 1, np.float64)   # window power of the last L+1 frames
         self._perc_med = np.zeros(F, np.float32)
         self._tmp = np.zeros(F, np.float32)
@@ -101,10 +80,13 @@ class StreamingEnergy:
         self._block_energy = np.zeros(n // p.hop, np.float64)
         decay = math.exp(-p.hop / (p.sr * p.norm_time))
         floor = full_scale_power(p) * 10 ** (p.peak_floor_db / 10)
-        self._norm_p, self._norm_h = _Follower(decay, floor), _Follower(decay, floor)
+        block = max(1, round(p.sr / p.hop))        # the peak window's blocks: 1 s
+        blocks = 0 if p.peak_window is None else max(1, round(p.peak_window))
+        self._norm_p, self._norm_h = (Follower(decay, floor, window_blocks=blocks,
+                                               block_hops=block) for _ in range(2))
         self._floor = floor
         self._cross = 0.0 if p.cross_floor_db is None else 10 ** (-p.cross_floor_db / 10)
-        self._norm_o = _Follower(decay)
+        self._norm_o = Follower(decay)
         self._pos = 0
         self._hpos = 0
         self._hops = 0
@@ -185,10 +167,9 @@ class StreamingEnergy:
         if now_power < self._silence_power:
             flux = 0.0
         self.raw_percussive, self.raw_harmonic = perc, harm
-        if self._cross:
-            fp, fh, f = self._norm_p, self._norm_h, self._floor
-            fp.min_peak, fh.min_peak = max(f, fh.peak * self._cross), max(f, fp.peak * self._cross)
-        P, H, O = self._norm_p(perc), self._norm_h(harm), self._norm_o(flux)
+        fp, fh, f, c = self._norm_p, self._norm_h, self._floor, self._cross
+        min_p, min_h = max(f, fh.peak * c), max(f, fp.peak * c)
+        P, H, O = fp(perc, min_p), fh(harm, min_h), self._norm_o(flux)
         wp, wh = p.weights
         self._hops += 1
         c = self._hops - 1 - self.lag_frames
@@ -198,10 +179,13 @@ class StreamingEnergy:
     def _extrapolate(self, newest: int, cur: np.ndarray) -> None:
         """The centred median's window: the frames heard (K/2 before the reported frame,
         that frame and the look-ahead) and, for the frames not heard yet, each bin's
-        newest value decaying on at the rate it fell over the look-ahead (from its
-        highest value there; never rising), so a hit that is dying away counts as
-        percussive and a note that holds counts as harmonic, as in the centred median."""
-        Kn, L, hist = self._known, self.params.lookahead, self._hist
+        newest value decaying on at the rate the bins around it fell over the
+        look-ahead (from their highest value there; never rising), down to
+        ``sustain`` times the newest value: a hit that is dying away counts as
+        percussive, and a note that holds, or settles to its sustain, as harmonic,
+        as in the centred median."""
+        p = self.params
+        Kn, L, hist = self._known, p.lookahead, self._hist
         last = hist[:, newest]
         np.copyto(self._scratch[:, :Kn], hist)
         top = self._top
@@ -211,13 +195,22 @@ class StreamingEnergy:
         r = self._decay
         np.add(top, 1e-12, out=r)
         np.divide(last, r, out=r)
-        np.minimum(r, 1.0, out=r)
-        np.power(r, 1.0 / L, out=r)          # per-frame decay over the look-ahead
+        np.clip(r, 1e-6, 1.0, out=r)
+        np.log(r, out=r)                     # log of the fall over the look-ahead
+        if p.decay_bins:                     # a note's partials decay together
+            self._uniform_filter(r, 2 * p.decay_bins + 1, output=self._decay2, mode="nearest")
+            r = self._decay2
+        np.multiply(r, 1.0 / L, out=r)
+        np.exp(r, out=r)                     # per-frame decay
+        sus = self._sustain
+        np.multiply(last, p.sustain, out=sus)
         prev = last
-        for m in range(Kn, self.params.kernel_harmonic):
+        for m in range(Kn, p.kernel_harmonic):
             col = self._scratch[:, m]
             np.multiply(prev, r, out=col)
             prev = col
+        if p.sustain:
+            np.maximum(self._scratch[:, Kn:], sus[:, None], out=self._scratch[:, Kn:])
 
     def _mel_part(self, mag: np.ndarray, num: np.ndarray, other: np.ndarray) -> float:
         """Mel-reduced power of ``mag * num / (num + other)``."""
