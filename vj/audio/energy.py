@@ -6,12 +6,8 @@ Two forms of the same quantity:
   method's reference (HPSS by median filtering, a mel spectrogram of each part,
   the maximum over mel bands per frame, per-part min-max normalisation over the
   analysed span, ``e = 0.9 * P + 0.1 * H``).
-* :class:`vj.audio.streaming.StreamingEnergy` -- the live engine: one hop of audio in, one
-  :class:`EnergyFrame` out, with bounded memory and no array allocation in the
-  steady state.  The percussive median runs across frequency on the current
-  frame only; the harmonic median runs across the last ``kernel_harmonic``
-  frames (causal, or with a small look-ahead); normalisation uses running
-  peak and floor followers instead of the whole song.
+* :class:`vj.audio.streaming.StreamingEnergy` -- the live engine, one hop at a
+  time with bounded memory (its own module says how).
 
 Both are pure computation: no threads, devices or files here.
 """
@@ -55,29 +51,24 @@ class EnergyParams:
     kernel_harmonic: int = 31
     kernel_percussive: int = 17
     weights: tuple[float, float] = PAPER_WEIGHTS
-    #: "max" over mel bands (both public implementations) or "sum".
-    reduce: str = "max"
-    #: Frames whose RMS is below this level count as silence (energy 0).
-    silence_db: float = -60.0
+    reduce: str = "max"     #: over mel bands: "max" (both public codes) or "sum"
+    silence_db: float = -60.0   #: frames with RMS below this are silence (energy 0)
     #: Streaming only: time constant (s) of the running floor follower, and of the
     #: peak's release when ``peak_window`` is None.
     norm_time: float = 30.0
     #: Streaming only: each part's running peak is the largest value of the last
     #: this many seconds (whole seconds); None: a peak with exponential release.
     peak_window: float | None = None
-    #: Streaming only: frames of look-ahead for the harmonic median (adds latency).
-    lookahead: int = 0
-    #: Streaming only: the harmonic median spans the method's centred window; the
-    #: frames it has not heard yet (beyond the look-ahead) are extrapolated from how
-    #: each bin decays over the look-ahead (a hit dies away, a held note stays).
+    lookahead: int = 0      #: streaming: frames of look-ahead (adds latency)
+    #: Streaming only: the harmonic median spans the method's centred window, the
+    #: frames not heard yet extrapolated from each bin's decay over the look-ahead.
     #: False: the median runs over the last ``kernel_harmonic`` frames heard.
     extrapolate: bool = False
     #: Streaming, extrapolating: a frame not heard yet never falls below this share
     #: of the newest value (a note settles to its sustain rather than to silence).
     sustain: float = 0.0
-    #: Streaming, extrapolating: the decay rate of a bin is the mean (in log) of
-    #: the rates of the bins this many on either side of it (a note's partials decay
-    #: together, and one bin's four frames are a noisy measure).
+    #: Streaming, extrapolating: a bin decays at the mean log rate of the bins this
+    #: many on either side of it (a note's partials decay together).
     decay_bins: int = 0
     #: The normalisation span never falls below this level, in dB relative to a
     #: full-scale sine: a part that is nearly absent stays small, and (streaming)

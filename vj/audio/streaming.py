@@ -202,14 +202,14 @@ class StreamingEnergy:
             r = self._decay2
         np.multiply(r, 1.0 / L, out=r)
         np.exp(r, out=r)                     # per-frame decay
-        sus = self._sustain
-        np.multiply(last, p.sustain, out=sus)
         prev = last
         for m in range(Kn, p.kernel_harmonic):
             col = self._scratch[:, m]
             np.multiply(prev, r, out=col)
             prev = col
         if p.sustain:
+            sus = self._sustain
+            np.multiply(last, p.sustain, out=sus)
             np.maximum(self._scratch[:, Kn:], sus[:, None], out=self._scratch[:, Kn:])
 
     def _mel_part(self, mag: np.ndarray, num: np.ndarray, other: np.ndarray) -> float:
