@@ -233,7 +233,7 @@ def test_streaming_floor_follows_the_music_after_a_silent_start():
     eng = StreamingEnergy(p)
     eng.run(y)
     steady = eng.raw_percussive
-    assert eng._norm_p.floor > 0.3 * steady  # near the steady noise level, not 0
+    assert eng._norm.percussive.floor > 0.3 * steady  # near the steady noise level, not 0
 
 
 def test_cross_floor_keeps_a_drumless_intro_from_being_stretched():

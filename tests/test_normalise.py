@@ -5,8 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from vj.audio.normalise import Follower
+import vj.audio.normalise
+from vj.audio.energy import full_scale_power
+from vj.audio.normalise import Follower, PartNormaliser
 from vj.audio.streaming import LIVE_PARAMS, StreamingEnergy
+from vj.audio.synth import drum_and_chords
 
 
 def test_windowed_peak_keeps_the_gain_until_the_loud_passage_is_out_of_the_window():
@@ -87,3 +90,35 @@ def test_a_bin_decays_at_the_rate_of_the_bins_around_it():
     expected = math.exp(math.log(0.5) / width)   # one bin's fall spread over its neighbours
     assert rate == pytest.approx(expected, rel=1e-4)
     assert w[110, Kn:].min() == pytest.approx(1.0, rel=1e-5)   # far bins keep holding
+
+
+def test_the_engine_normalises_its_parts_with_the_part_normaliser():
+    """tools/normaliser_study.py renormalises the engine's raw powers with other peak
+    windows: that is only sound if the engine's own normalisation is exactly this."""
+    y = drum_and_chords(sr=LIVE_PARAMS.sr, duration=12.0)
+    st = StreamingEnergy(LIVE_PARAMS).run(y)
+    norm = PartNormaliser(LIVE_PARAMS, full_scale_power(LIVE_PARAMS))
+    got = np.array([norm(float(a), float(b)) for a, b in zip(st.raw_percussive,
+                                                               st.raw_harmonic)])
+    assert st.percussive.max() == pytest.approx(1.0) and st.harmonic.max() > 0.5
+    np.testing.assert_allclose(got[:, 0], st.percussive, atol=1e-6)
+    np.testing.assert_allclose(got[:, 1], st.harmonic, atol=1e-6)
+
+
+def test_a_loud_hit_sets_the_gain_for_the_whole_peak_window_then_is_forgotten():
+    p = LIVE_PARAMS
+    per_s = round(p.sr / p.hop)                     # hops per second
+    norm = PartNormaliser(p, full_scale=1.0)
+    norm(1.0, 0.0)                                  # one loud hit, then a quieter beat
+    got = [norm(0.25 * (i % 2), 0.0)[0] for i in range(int((p.peak_window + 5) * per_s))]
+    beats = np.array(got[1::2])
+    early, late = beats[:int((p.peak_window - 2) * per_s) // 2], beats[-per_s:]
+    assert early == pytest.approx(0.25, rel=1e-3)   # the hit still sets the gain
+    assert late == pytest.approx(1.0)               # out of the window: the beat is the peak
+
+
+def test_normalise_examples_run():
+    import doctest
+
+    res = doctest.testmod(vj.audio.normalise)
+    assert res.attempted >= 3 and res.failed == 0

@@ -68,3 +68,42 @@ class Follower:
             return 0.0
         v = (x - self.floor) / span
         return 0.0 if v < 0.0 else (1.0 if v > 1.0 else v)
+
+
+class PartNormaliser:
+    """The live engine's normalisation stage: the percussive and the harmonic power
+    of one frame in, each scaled into [0, 1] by its own :class:`Follower`, out.
+
+    Each part's span is at least the absolute floor (``peak_floor_db`` below a
+    full-scale sine, ``full_scale`` the mel power of that sine) and at least the
+    other part's running peak less ``cross_floor_db``; the peaks are those of the
+    last ``peak_window`` seconds (or release with ``norm_time``).  ``params`` is a
+    :class:`vj.audio.energy.EnergyParams`.
+
+    Examples
+    --------
+    >>> from vj.audio.energy import EnergyParams
+    >>> n = PartNormaliser(EnergyParams(peak_window=60.0, cross_floor_db=5.0), full_scale=1.0)
+    >>> [tuple(round(v, 2) for v in n(p, h)) for p, h in [(0, 0), (0.5, 0.05), (0.5, 0.05)]]
+    [(0.0, 0.0), (1.0, 1.0), (1.0, 0.32)]
+
+    (once the drums' peak of 0.5 is known, the harmonic span is at least 0.5 less 5 dB)
+    """
+
+    __slots__ = ("percussive", "harmonic", "_floor", "_cross")
+
+    def __init__(self, params, full_scale: float) -> None:
+        p = params
+        decay = math.exp(-p.hop / (p.sr * p.norm_time))
+        floor = full_scale * 10 ** (p.peak_floor_db / 10)
+        block = max(1, round(p.sr / p.hop))        # the peak window's blocks: 1 s
+        blocks = 0 if p.peak_window is None else max(1, round(p.peak_window))
+        self.percussive, self.harmonic = (Follower(decay, floor, window_blocks=blocks,
+                                                   block_hops=block) for _ in range(2))
+        self._floor = floor
+        self._cross = 0.0 if p.cross_floor_db is None else 10 ** (-p.cross_floor_db / 10)
+
+    def __call__(self, perc: float, harm: float) -> tuple[float, float]:
+        fp, fh, f, c = self.percussive, self.harmonic, self._floor, self._cross
+        min_p, min_h = max(f, fh.peak * c), max(f, fp.peak * c)
+        return fp(perc, min_p), fh(harm, min_h)

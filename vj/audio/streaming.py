@@ -13,7 +13,7 @@ import numpy as np
 
 from vj.audio.energy import (SILENT_FRAME, EnergyCurve, EnergyFrame, EnergyParams,
                              full_scale_power, mel_filterbank)
-from vj.audio.normalise import Follower
+from vj.audio.normalise import Follower, PartNormaliser
 from vj.errors import ParameterError
 
 #: The live settings, the one set the show, `vj bench`, `vj eval`, the tests and
@@ -21,12 +21,12 @@ from vj.errors import ParameterError
 #: audio-to-photon path, and the method's centred 31-frame harmonic median with 4
 #: frames (46 ms) of look-ahead, the 11 frames beyond it extrapolated from how the
 #: bins around each bin decay over the look-ahead, down to a sustain of 0.3 of the
-#: newest value; each part's peak is the largest of the last 30 s, and its span at
+#: newest value; each part's peak is the largest of the last 60 s, and its span at
 #: least the other part's peak less 5 dB.  On the corpus this follows the offline
 #: reference far better than the causal median over the last 31 frames
 #: (docs/energy.md).
 LIVE_PARAMS = EnergyParams(hop=256, lookahead=4, extrapolate=True, sustain=0.3,
-                           decay_bins=4, peak_window=30.0, cross_floor_db=5.0)
+                           decay_bins=4, peak_window=60.0, cross_floor_db=5.0)
 #: The offline reference the live engine is compared with: the method's centred
 #: 31-frame harmonic median, at the live hop.
 REFERENCE_PARAMS = LIVE_PARAMS.with_(lookahead=0, extrapolate=False)
@@ -78,15 +78,8 @@ class StreamingEnergy:
         self._db = np.zeros(p.n_mels, np.float32)
         self._prev_db = np.zeros(p.n_mels, np.float32)
         self._block_energy = np.zeros(n // p.hop, np.float64)
-        decay = math.exp(-p.hop / (p.sr * p.norm_time))
-        floor = full_scale_power(p) * 10 ** (p.peak_floor_db / 10)
-        block = max(1, round(p.sr / p.hop))        # the peak window's blocks: 1 s
-        blocks = 0 if p.peak_window is None else max(1, round(p.peak_window))
-        self._norm_p, self._norm_h = (Follower(decay, floor, window_blocks=blocks,
-                                               block_hops=block) for _ in range(2))
-        self._floor = floor
-        self._cross = 0.0 if p.cross_floor_db is None else 10 ** (-p.cross_floor_db / 10)
-        self._norm_o = Follower(decay)
+        self._norm = PartNormaliser(p, full_scale_power(p))
+        self._norm_o = Follower(math.exp(-p.hop / (p.sr * p.norm_time)))
         self._pos = 0
         self._hpos = 0
         self._hops = 0
@@ -167,9 +160,7 @@ class StreamingEnergy:
         if now_power < self._silence_power:
             flux = 0.0
         self.raw_percussive, self.raw_harmonic = perc, harm
-        fp, fh, f, c = self._norm_p, self._norm_h, self._floor, self._cross
-        min_p, min_h = max(f, fh.peak * c), max(f, fp.peak * c)
-        P, H, O = fp(perc, min_p), fh(harm, min_h), self._norm_o(flux)
+        (P, H), O = self._norm(perc, harm), self._norm_o(flux)
         wp, wh = p.weights
         self._hops += 1
         c = self._hops - 1 - self.lag_frames
