@@ -163,4 +163,22 @@ def test_batched_decoding_gives_the_same_video(tmp_path, drum_song, kandinsky, a
         assert res.returncode == 0, res.stderr
         outs.append(_frames(out).astype(float))
     assert outs[0].shape == outs[1].shape and outs[0].shape[0] == 62
-    assert np.abs(outs[0] - outs[1]).mean() < 1.0
+    # Through H.264 a one-level difference in a few pixels can change the encoder's
+    # decisions for the rest of the group of pictures (about 1 level on average on an
+    # Intel Xeon, 2026-12-02), so the videos are held to less than half the change
+    # from one frame to the next: a frame out of place would differ by all of it ...
+    motion = np.abs(np.diff(outs[0], axis=0)).mean()
+    assert np.abs(outs[0] - outs[1]).mean() < 0.5 * motion
+    # ... and the pictures the decoder gives, before the encoder, to one level.
+    from vj.bank import load_bank
+    from vj.decode import open_frames
+    from vj.record import decoded_chunks
+
+    bank = load_bank(path)
+    ks = np.repeat(np.arange(2), 31)
+    ss = np.tile(np.linspace(0.0, 1.0, 31), 2)
+    one = np.concatenate(list(decoded_chunks(open_frames(bank, decoder, "cpu", batch=1),
+                                             ks, ss, 8, False))).astype(float)
+    four = np.concatenate(list(decoded_chunks(open_frames(bank, decoder, "cpu", batch=4),
+                                              ks, ss, 4, True))).astype(float)
+    assert one.shape == four.shape and np.abs(one - four).max() <= 1.0

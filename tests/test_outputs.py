@@ -67,7 +67,8 @@ def test_a_slow_or_failing_output_never_slows_the_show(art_bank, drum_song):
     show, th, out = _run(art_bank, drum_song, slow, seconds=4.0)
     th.join()
     s, feed = out["s"], show.feeds[0]
-    assert s.fps >= 57 and s.frame_ms_p99 < 25, s.text()
+    # the output takes 100 ms a frame: had the loop waited on it, its frames would too
+    assert s.fps >= 57 and s.frame_ms_p99 < slow.delay * 1000 / 2, s.text()
     assert feed.box.dropped > 100 and 25 <= feed.sent <= 45, feed.report()
     assert "recorder: " in s.text() and "dropped" in s.text()
     broken = Recorder(fail=True)
