@@ -18,8 +18,12 @@ from vj.live.faults import Faults
 log = logging.getLogger("vj.live")
 
 #: Peak-hold time constant of the onset for the render loop (s): a hit lasts one hop
-#: (11.6 ms) and could fall between two frames at 60 Hz without it.
+#: (11.6 ms), and the flash should outlast the frame it lands on.
 ONSET_HOLD = 0.06
+#: Hops of onsets kept for the render loop (about 3 s at the live hop): it takes the
+#: largest since its last frame, so no hit is missed when the analysis, behind after
+#: a stall, publishes several hops between two frames.
+ONSET_RING = 256
 #: Seconds of analysed audio kept for the genre tagger.
 HISTORY_SECONDS = 4.0
 
@@ -32,10 +36,10 @@ class Published:
     adc: float              # wall time the newest analysed sample entered the ADC
     energy_integral: float  # sum of energy x hop duration since the start
     audio_time: float       # seconds of audio analysed since the start
-    onset_hold: float       # onset with a short peak hold, so no frame misses a hit
+    hops: int = 0           # hops analysed since the start (their onsets: Analysis.onsets)
 
 
-NOTHING = Published(SILENT_FRAME, 0.0, 0.0, 0.0, 0.0)
+NOTHING = Published(SILENT_FRAME, 0.0, 0.0, 0.0)
 
 
 class Analysis(threading.Thread):
@@ -49,8 +53,9 @@ class Analysis(threading.Thread):
         self.history = np.zeros(params.hop * math.ceil(HISTORY_SECONDS * params.sr / params.hop),
                                 np.float32)
         self.history_pos = 0
+        #: onset of hop h at [h % ONSET_RING], written before the hop is published
+        self.onsets = [0.0] * ONSET_RING
         self._integral = 0.0
-        self._hold = 0.0
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -78,7 +83,6 @@ class Analysis(threading.Thread):
 
             resampler = soxr.ResampleStream(rate, p.sr, 1, dtype="float32", quality="LQ")
         hop_s = hop / p.sr
-        decay = math.exp(-hop_s / ONSET_HOLD)
         overruns0 = ring.overruns
         recovered = False
         while not self._halt.is_set() and src.generation == generation:
@@ -104,11 +108,11 @@ class Analysis(threading.Thread):
                 frame = self.engine.process(acc[:hop])
                 acc[: filled - hop] = acc[hop:filled]
                 filled -= hop
+                self.onsets[self.hops % ONSET_RING] = frame.onset
                 self.hops += 1
                 self._integral += frame.energy * hop_s
-                self._hold = max(frame.onset, self._hold * decay)
                 self.latest = Published(frame, adc, self._integral, self.hops * hop_s,
-                                        self._hold)
+                                        self.hops)
 
     def recent_audio(self, seconds: float) -> np.ndarray:
         """A copy of the last ``seconds`` of analysed audio (the genre tagger's input)."""
@@ -126,16 +130,38 @@ STALE = 0.25
 
 
 class EnergyView:
-    """The render loop's view of the analysis: the mean energy of the audio analysed
-    since the last frame (so no hit falls between two frames), decaying to stillness
-    when no new audio arrives."""
+    """The render loop's view of the analysis: the mean energy and the largest onset
+    of the audio analysed since the last frame (so no hit falls between two frames,
+    however many hops the analysis published meanwhile), the onset held with the time
+    constant ``ONSET_HOLD``; decaying to stillness when no new audio arrives.
+    ``onsets``: the analysis's ring of per-hop onsets (:attr:`Analysis.onsets`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, onsets: list | None = None) -> None:
         self.seen_time = self.seen_integral = 0.0
         self.energy = 0.0
+        self.onsets = onsets if onsets is not None else [0.0] * ONSET_RING
+        self.seen_hops = 0
+        self.hold = 0.0
+        self._last = None
+
+    def _onset(self, pub: Published, now: float) -> float:
+        ring, h = self.onsets, pub.hops
+        peak = 0.0
+        # the oldest entries may be being overwritten after a stall of about 3 s
+        for i in range(max(self.seen_hops, h - len(ring) + 8), h):
+            v = ring[i % len(ring)]
+            if v > peak:
+                peak = v
+        self.seen_hops = h
+        dt = 0.0 if self._last is None else max(now - self._last, 0.0)
+        self._last = now
+        held = self.hold * math.exp(-dt / ONSET_HOLD)
+        self.hold = peak if peak > held else held
+        return self.hold
 
     def read(self, pub: Published, now: float) -> tuple[float, float, bool]:
         """``(energy, onset, stale)`` for this frame."""
+        onset = self._onset(pub, now)
         if pub.audio_time > self.seen_time:
             e = (pub.energy_integral - self.seen_integral) / (pub.audio_time - self.seen_time)
             self.seen_time, self.seen_integral = pub.audio_time, pub.energy_integral
@@ -145,4 +171,4 @@ class EnergyView:
             self.energy *= 0.9
             return self.energy, 0.0, True
         self.energy = e
-        return e, pub.onset_hold, False
+        return e, onset, False

@@ -144,7 +144,7 @@ class Show:
         period = 1.0 / cfg.fps
         m = c.preset.motion
         self.motion = Motion(m.segment, m.speed)
-        view = EnergyView()
+        view = EnergyView(self.analysis.onsets)
         look = c.state.changed_look
         t0 = last = next_due = time.perf_counter()
         next_poll = t0 + 0.5
