@@ -17,14 +17,13 @@ was already running).
 """
 from __future__ import annotations
 
-import math
 import sys
 
 import numpy as np
 import scipy.ndimage as nd
 
 from vj.audio.energy import _minmax, energy_reference, full_scale_power, mel_filterbank
-from vj.audio.normalise import Follower
+from vj.audio.normalise import Follower, release
 from vj.audio.streaming import LIVE_PARAMS, REFERENCE_PARAMS
 from vj.corpus import corpus
 
@@ -111,7 +110,7 @@ def raw_parts(mag, h, rms):
 
 def followed(x):
     """One part through the live settings' follower (without the cross-part floor)."""
-    f = Follower(math.exp(-P.hop / (P.sr * P.norm_time)), FLOOR,
+    f = Follower(release(P), FLOOR,
                  window_blocks=0 if P.peak_window is None else round(P.peak_window),
                  block_hops=round(P.sr / P.hop))
     return np.array([f(float(v), FLOOR) for v in x], np.float32)

@@ -7,6 +7,11 @@ from __future__ import annotations
 import math
 
 
+def release(params) -> float:
+    """The followers' decay per hop: time constant ``params.norm_time`` seconds."""
+    return math.exp(-params.hop / (params.sr * params.norm_time))
+
+
 class Follower:
     """Running peak and floor of one part, and the value scaled into [0, 1].
 
@@ -94,7 +99,7 @@ class PartNormaliser:
 
     def __init__(self, params, full_scale: float) -> None:
         p = params
-        decay = math.exp(-p.hop / (p.sr * p.norm_time))
+        decay = release(p)
         floor = full_scale * 10 ** (p.peak_floor_db / 10)
         block = max(1, round(p.sr / p.hop))        # the peak window's blocks: 1 s
         blocks = 0 if p.peak_window is None else max(1, round(p.peak_window))

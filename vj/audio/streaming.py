@@ -13,7 +13,7 @@ import numpy as np
 
 from vj.audio.energy import (SILENT_FRAME, EnergyCurve, EnergyFrame, EnergyParams,
                              full_scale_power, mel_filterbank)
-from vj.audio.normalise import Follower, PartNormaliser
+from vj.audio.normalise import Follower, PartNormaliser, release
 from vj.errors import ParameterError
 
 #: The live settings, the one set the show, `vj bench`, `vj eval`, the tests and
@@ -79,7 +79,7 @@ class StreamingEnergy:
         self._prev_db = np.zeros(p.n_mels, np.float32)
         self._block_energy = np.zeros(n // p.hop, np.float64)
         self._norm = PartNormaliser(p, full_scale_power(p))
-        self._norm_o = Follower(math.exp(-p.hop / (p.sr * p.norm_time)))
+        self._norm_o = Follower(release(p))
         self._pos = 0
         self._hpos = 0
         self._hops = 0

@@ -136,10 +136,10 @@ class EnergyView:
     constant ``ONSET_HOLD``; decaying to stillness when no new audio arrives.
     ``onsets``: the analysis's ring of per-hop onsets (:attr:`Analysis.onsets`)."""
 
-    def __init__(self, onsets: list | None = None) -> None:
+    def __init__(self, onsets: list) -> None:
         self.seen_time = self.seen_integral = 0.0
         self.energy = 0.0
-        self.onsets = onsets if onsets is not None else [0.0] * ONSET_RING
+        self.onsets = onsets
         self.seen_hops = 0
         self.hold = 0.0
         self._last = None
