@@ -1,18 +1,20 @@
 #version 330
-// Presentation: aspect-correct fit of the look into the target (letterbox or
-// pillarbox on black), Catmull-Rom bicubic upscale, then strobe, master dimmer
-// and blackout.  u_flip = 1 for the screen (GL's row 0 is the bottom).
+// Presentation of the look on the target: drawn into the picture's rectangle (the
+// letterbox or pillarbox around it is cleared to black), upscaled, then strobe,
+// master dimmer and blackout.  u_flip = 1 for the screen (GL's row 0 is the bottom).
+// Compiled twice: with BICUBIC defined (Catmull-Rom, the default when scaling) and
+// without (bilinear: at 1:1, and when the show sheds load).  A uniform switch would
+// cost the bicubic path on a software renderer even when it is off.
 uniform sampler2D u_image;
 uniform vec2 u_src;             // look size in pixels
-uniform vec2 u_dst;             // target size in pixels
 uniform float u_flip;
 uniform float u_strobe;         // 0..1 white
 uniform float u_master;         // 0..1
 uniform float u_blackout;       // 0 or 1
-uniform int u_bicubic;
 in vec2 v_uv;
 out vec4 f_color;
 
+#ifdef BICUBIC
 vec3 catmull_rom(sampler2D tex, vec2 uv, vec2 size) {
     vec2 p = uv * size - 0.5;
     vec2 f = fract(p);
@@ -34,19 +36,16 @@ vec3 catmull_rom(sampler2D tex, vec2 uv, vec2 size) {
     }
     return clamp(acc, 0.0, 1.0);
 }
+#endif
 
 void main() {
     vec2 uv = v_uv;
     if (u_flip > 0.5) uv.y = 1.0 - uv.y;
-    float sa = u_src.x / u_src.y;
-    float da = u_dst.x / u_dst.y;
-    vec2 scale = da > sa ? vec2(da / sa, 1.0) : vec2(1.0, sa / da);
-    vec2 p = (uv - 0.5) * scale + 0.5;
-    if (p.x < 0.0 || p.y < 0.0 || p.x > 1.0 || p.y > 1.0) {
-        f_color = vec4(0.0, 0.0, 0.0, 1.0);
-        return;
-    }
-    vec3 c = u_bicubic == 1 ? catmull_rom(u_image, p, u_src) : texture(u_image, p).rgb;
+#ifdef BICUBIC
+    vec3 c = catmull_rom(u_image, uv, u_src);
+#else
+    vec3 c = texture(u_image, uv).rgb;
+#endif
     c = mix(c, vec3(1.0), u_strobe);
     c *= u_master * (1.0 - u_blackout);
     f_color = vec4(c, 1.0);

@@ -184,7 +184,7 @@ class Show:
                        hud_values=self._hud_values)
             if self.feeds:
                 stage.feed(self.feeds)
-            swap = stage.swap()
+            drawn, swap = stage.swap()
             # 5. measure
             tel.frame(swap - t0, dt, period, None if stale else (swap - pub.adc) * 1000.0)
             if self.probe:

@@ -59,7 +59,8 @@ class Stage:
         r = self.renderers.get(size)
         if r is None:
             out = self.out_size if self.headless else self.target.size
-            r = self.renderers[size] = Renderer(self.target.ctx, size, out, shaders=self.shaders)
+            r = self.renderers[size] = Renderer(self.target.ctx, size, out, shaders=self.shaders,
+                                                sync=self.target.gpu.between_passes())
         return r
 
     def show(self, slot, now: float) -> None:
@@ -155,11 +156,18 @@ class Stage:
                             if prev is not None and prev.shape == pic.shape else 0.0)
         self._prev = pic
 
-    def swap(self) -> float:
-        """Show the frame and wait until the GPU has finished it; returns that time."""
+    def swap(self) -> tuple[float, float]:
+        """Wait until the GPU has finished the frame, show it, and wait for the swap;
+        returns ``(drawn, shown)``: when the frame was complete and when it was on
+        screen.  Every wait releases the interpreter lock (vj.render.gpu)."""
+        gpu = self.target.gpu
+        gpu.wait()                  # the frame is complete (headless too)
+        drawn = time.perf_counter()
+        if self.headless:
+            return drawn, drawn
         self.target.swap()
-        self.target.ctx.finish()   # the fence: the frame is complete (headless too)
-        return time.perf_counter()
+        gpu.wait()                  # under vsync: until the swap has happened
+        return drawn, time.perf_counter()
 
     def close(self) -> None:
         if self.preview is not None:

@@ -1,16 +1,25 @@
 """The render pipeline: upload the decoded frame, run the look pass into a
 feedback buffer, present it on the target, draw the HUD.
 
-Every GL resource is made in the constructor; :meth:`Renderer.frame` only
-writes uniforms, uploads into the existing texture and draws.  All calls
-must come from the thread that owns the GL context (the main thread).
+Every GL resource is made in the constructor (or once per render scale);
+:meth:`Renderer.frame` only writes uniforms, uploads into the existing texture and
+draws.  All calls must come from the thread that owns the GL context.
+
+The buffers are 8-bit RGBA: a software renderer (Mesa's llvmpipe) samples half
+floats at about half the speed, and the look with dithered feedback (post.frag)
+decays its trails to black as half floats did.
 """
 from __future__ import annotations
+
+from collections import OrderedDict
 
 import numpy as np
 
 from vj.render.fx import Uniforms
 from vj.render.shaders import ShaderLibrary
+
+#: Scaled pictures kept (one per target size and render scale in use).
+SCALED_KEEP = 6
 
 
 class UniformError(RuntimeError):
@@ -25,32 +34,56 @@ def _set(prog, name: str, value) -> None:
             raise UniformError(f"uniform {name}: {e}") from None
 
 
+def fit(src: tuple[int, int], dst: tuple[int, int]) -> tuple[int, int, int, int]:
+    """``(x, y, w, h)``: the largest rectangle of ``src``'s aspect centred in ``dst``
+    (the rest is the letterbox or pillarbox).
+
+    >>> fit((512, 512), (1280, 720))
+    (280, 0, 720, 720)
+    """
+    sw, sh = src
+    dw, dh = dst
+    if dw * sh > dh * sw:             # the target is wider: bars left and right
+        w, h = max(1, round(dh * sw / sh)), dh
+    else:
+        w, h = dw, max(1, round(dw * sh / sw))
+    return (dw - w) // 2, (dh - h) // 2, w, h
+
+
 class Renderer:
     def __init__(self, ctx, frame_size: tuple[int, int], out_size: tuple[int, int], *,
-                 shaders: ShaderLibrary | None = None, bicubic: bool = True) -> None:
+                 shaders: ShaderLibrary | None = None, bicubic: bool = True,
+                 sync=None) -> None:
+        """``sync``: a call that waits for the GPU without holding Python's lock
+        (vj.render.gpu), made between the passes where the second samples what the
+        first drew; on a software renderer that wait is long, and inside a draw call
+        it would hold the lock (moderngl does not release it)."""
         import moderngl
 
         self.ctx = ctx
         self._strip_mode = moderngl.TRIANGLE_STRIP
+        self._linear = (moderngl.LINEAR, moderngl.LINEAR)
         self._blend = (moderngl.BLEND, moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA)
         self.frame_size = tuple(int(x) for x in frame_size)
         self.out_size = tuple(int(x) for x in out_size)
         self.shaders = shaders or ShaderLibrary(ctx)
         self.bicubic = bicubic
+        #: the presentation's resolution as a share of the target's (the show lowers it
+        #: when it cannot keep the display rate, vj.live.adapt)
+        self.scale = 1.0
+        self.sync = sync
         w, h = self.frame_size
 
-        def tex(components=3, dtype="f1"):
-            t = ctx.texture((w, h), components, dtype=dtype)
-            t.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        def tex(components=4):
+            t = ctx.texture((w, h), components)
+            t.filter = self._linear
             t.repeat_x = t.repeat_y = False
             return t
 
-        self.frame_tex = tex()
-        # the look and its feedback in half floats: a trail decays below 1/255 instead
-        # of sticking at the 8-bit step where value * trail rounds back to value
-        self.look = [tex(4, "f2"), tex(4, "f2")]
+        self.frame_tex = tex(3)
+        self.look = [tex(), tex()]
         self.look_fbo = [ctx.framebuffer(color_attachments=[t]) for t in self.look]
-        self.from_tex = tex(4, "f2")
+        self.from_tex = tex()
         self.from_fbo = ctx.framebuffer(color_attachments=[self.from_tex])
         for fbo in (*self.look_fbo, self.from_fbo):
             fbo.use()
@@ -59,7 +92,9 @@ class Renderer:
         self._hud_size = (0, 0)
         self._quad = ctx.buffer(np.array([-1, -1, 1, -1, -1, 1, 1, 1], dtype="f4").tobytes())
         self._vaos: dict = {}
+        self._scaled: OrderedDict = OrderedDict()   # (w, h) -> (texture, framebuffer)
         self._cur = 0
+        self._frames = 0
         # an off-screen output of out_size (headless targets and readback)
         self.out_fbo = ctx.simple_framebuffer(self.out_size, components=3)
         W, H = self.out_size
@@ -104,6 +139,7 @@ class Renderer:
         nxt = 1 - self._cur
         # 1. the look, at the frame's size, into the next feedback buffer
         self.look_fbo[nxt].use()
+        ctx.viewport = (0, 0, *self.frame_size)
         post = self.shaders["post"]
         self.frame_tex.use(0)
         self.look[self._cur].use(1)
@@ -116,8 +152,12 @@ class Renderer:
         _set(post, "u_trail", u.trail)
         _set(post, "u_zoom", u.zoom)
         _set(post, "u_flash", u.flash)
+        self._frames = (self._frames + 1) % 65536
+        _set(post, "u_seed", float(self._frames))
         self._vao("post").render(mode=self._strip_mode)
         self._cur = nxt
+        if self.sync is not None:
+            self.sync()
         # 2. presentation on the target
         fbo = target if target is not None else self.out_fbo
         size = target_size or (self.out_size if target is None else fbo.viewport[2:])
@@ -126,6 +166,7 @@ class Renderer:
         if self._hud_size[0] and self.hud_tex is not None:
             blend, src, dst = self._blend
             hud = self.shaders["hud"]
+            ctx.viewport = (0, 0, *size)
             ctx.enable(blend)
             ctx.blend_func = src, dst
             self.hud_tex.use(0)
@@ -136,29 +177,67 @@ class Renderer:
             self._vao("hud").render(mode=self._strip_mode)
             ctx.disable(blend)
 
+    def _scaled_target(self, w: int, h: int):
+        got = self._scaled.get((w, h))
+        if got is None:           # once per size and scale, not per frame
+            tex = self.ctx.texture((w, h), 4)
+            tex.filter = self._linear
+            tex.repeat_x = tex.repeat_y = False
+            got = self._scaled[(w, h)] = (tex, self.ctx.framebuffer(color_attachments=[tex]))
+            while len(self._scaled) > SCALED_KEEP:
+                _, (t, f) = self._scaled.popitem(last=False)
+                f.release()
+                t.release()
+        else:
+            self._scaled.move_to_end((w, h))
+        return got
+
     def present(self, u: Uniforms, fbo, size, *, flip: bool = False) -> None:
-        """The last look, scaled to ``size``, with strobe, master and blackout, into
-        ``fbo``: what the projector shows, without the HUD (also the clean picture that
-        frame outputs such as NDI send)."""
+        """The last look, fitted into ``size`` (black bars around it), with strobe, master
+        and blackout, into ``fbo``: what the projector shows, without the HUD (also the
+        clean picture that frame outputs such as NDI send).  Below :attr:`scale` 1 the
+        picture is drawn smaller and stretched onto the target."""
         ctx = self.ctx
         fbo.use()
         ctx.viewport = (0, 0, *size)
-        pres = self.shaders["present"]
+        fbo.clear(0.0, 0.0, 0.0, 1.0)
+        x, y, w, h = fit(self.frame_size, tuple(size))
+        s = self.scale
+        sw, sh = (w, h) if s >= 1.0 else (max(1, round(w * s)), max(1, round(h * s)))
+        # bicubic only when scaling up: at 1:1 a plain fetch is exact and cheaper
+        name = "present_bicubic" if self.bicubic and (sw, sh) != self.frame_size else "present"
+        pres = self.shaders[name]
         self.look[self._cur].use(0)
         _set(pres, "u_image", 0)
-        _set(pres, "u_src", self.frame_size)
-        _set(pres, "u_dst", tuple(float(x) for x in size))
-        _set(pres, "u_flip", 1.0 if flip else 0.0)
+        _set(pres, "u_src", tuple(float(v) for v in self.frame_size))
         _set(pres, "u_strobe", u.strobe)
         _set(pres, "u_master", u.master)
         _set(pres, "u_blackout", u.blackout)
-        # bicubic only when scaling: at 1:1 a plain fetch is exact and cheaper
-        _set(pres, "u_bicubic", 1 if self.bicubic and tuple(size) != self.frame_size else 0)
-        self._vao("present").render(mode=self._strip_mode)
+        if (sw, sh) == (w, h):
+            _set(pres, "u_flip", 1.0 if flip else 0.0)
+            ctx.viewport = (x, y, w, h)
+            self._vao(name).render(mode=self._strip_mode)
+            return
+        tex, small = self._scaled_target(sw, sh)
+        small.use()
+        ctx.viewport = (0, 0, sw, sh)
+        _set(pres, "u_flip", 0.0)
+        self._vao(name).render(mode=self._strip_mode)
+        if self.sync is not None:
+            self.sync()
+        fbo.use()
+        ctx.viewport = (x, y, w, h)
+        up = self.shaders["upscale"]
+        tex.use(0)
+        _set(up, "u_image", 0)
+        _set(up, "u_flip", 1.0 if flip else 0.0)
+        self._vao("upscale").render(mode=self._strip_mode)
 
     def read(self) -> np.ndarray:
         """The off-screen output as uint8 H x W x 3 in image order (a view on a buffer
         that the next read overwrites)."""
+        if self.sync is not None:
+            self.sync()
         self.out_fbo.read_into(self._readbuf, components=3, alignment=1)
         return self._read_np
 
@@ -166,5 +245,8 @@ class Renderer:
         for obj in (self.frame_tex, *self.look, *self.look_fbo, self.from_tex, self.from_fbo,
                     self.out_fbo, self._quad, *self._vaos.values()):
             obj.release()
+        for t, f in self._scaled.values():
+            f.release()
+            t.release()
         if self.hud_tex is not None:
             self.hud_tex.release()

@@ -18,11 +18,14 @@ from vj.errors import VjError
 log = logging.getLogger("vj.render")
 
 SHADER_DIR = Path(__file__).resolve().parent.parent.parent / "shaders"
-#: program name -> (vertex file, fragment file)
+#: program name -> (vertex file, fragment file, defines): one file may give two programs
+#: (``present`` and ``present_bicubic``), chosen by a ``#define`` after its ``#version``
 PROGRAMS = {
-    "post": ("fullscreen.vert", "post.frag"),
-    "present": ("fullscreen.vert", "present.frag"),
-    "hud": ("fullscreen.vert", "hud.frag"),
+    "post": ("fullscreen.vert", "post.frag", ()),
+    "present": ("fullscreen.vert", "present.frag", ()),
+    "present_bicubic": ("fullscreen.vert", "present.frag", ("BICUBIC",)),
+    "upscale": ("fullscreen.vert", "upscale.frag", ()),
+    "hud": ("fullscreen.vert", "hud.frag", ()),
 }
 
 
@@ -31,14 +34,25 @@ PROGRAMS = {
 UNIFORMS = {
     "post": {"u_frame": "sampler2D", "u_prev": "sampler2D", "u_from": "sampler2D",
              "u_crossfade": "float", "u_hue": "float", "u_trail": "float", "u_zoom": "float",
-             "u_flash": "float"},
-    "present": {"u_image": "sampler2D", "u_src": "vec2", "u_dst": "vec2", "u_flip": "float",
-                "u_strobe": "float", "u_master": "float", "u_blackout": "float",
-                "u_bicubic": "int"},
+             "u_flash": "float", "u_seed": "float"},
+    "present": {"u_image": "sampler2D", "u_src": "vec2", "u_flip": "float",
+                "u_strobe": "float", "u_master": "float", "u_blackout": "float"},
+    "upscale": {"u_image": "sampler2D", "u_flip": "float"},
     "hud": {"u_hud": "sampler2D", "u_hud_size": "vec2", "u_dst": "vec2", "u_flip": "float"},
 }
 #: OpenGL type enums of those GLSL types.
+UNIFORMS["present_bicubic"] = UNIFORMS["present"]
 GL_TYPES = {"float": 0x1406, "int": 0x1404, "vec2": 0x8B50, "sampler2D": 0x8B5E}
+
+
+def with_defines(source: str, defines) -> str:
+    """``source`` with ``#define NAME`` lines after its ``#version`` line."""
+    if not defines:
+        return source
+    head, nl, rest = source.partition("\n")
+    if not head.startswith("#version"):
+        head, nl, rest = "", "", source
+    return head + nl + "".join(f"#define {d}\n" for d in defines) + rest
 
 
 class ShaderError(VjError):
@@ -70,7 +84,7 @@ class ShaderLibrary:
             self._build(name, initial=True)
 
     def _files(self, name: str) -> list[Path]:
-        return [self.folder / f for f in PROGRAMS[name]]
+        return [self.folder / f for f in PROGRAMS[name][:2]]
 
     def _build(self, name: str, initial: bool = False) -> bool:
         files = self._files(name)
@@ -85,7 +99,8 @@ class ShaderLibrary:
         for f in files:
             self._mtimes[str(f)] = f.stat().st_mtime
         try:
-            prog = self.ctx.program(vertex_shader=vert, fragment_shader=frag)
+            prog = self.ctx.program(vertex_shader=vert,
+                                    fragment_shader=with_defines(frag, PROGRAMS[name][2]))
         except Exception as e:  # moderngl.Error carries the compiler's log
             msg = f"{files[1].name}: {str(e).strip()}"
             if initial:

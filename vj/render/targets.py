@@ -14,15 +14,20 @@ class RenderError(VjError):
     pass
 
 
-def headless_context():
-    """An OpenGL 3.3+ context with no window (EGL; Mesa's llvmpipe on a CPU)."""
+def headless_context(*, with_loader: bool = False):
+    """An OpenGL 3.3+ context with no window (EGL; Mesa's llvmpipe on a CPU).
+    ``with_loader``: also return the EGL loader (``load(name)`` gives a GL function's
+    address, for :class:`vj.render.gpu.GpuWait`)."""
+    import glcontext
     import moderngl
 
     try:
-        return moderngl.create_context(standalone=True, backend="egl", require=330)
+        loader = glcontext.get_backend_by_name("egl")(mode="standalone", glversion=330)
+        ctx = moderngl.create_context(standalone=True, require=330, context=loader)
     except Exception as e:
         raise RenderError(f"no headless OpenGL (EGL) context: {e}. Install the EGL and Mesa "
                           "libraries: apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri") from None
+    return (ctx, loader) if with_loader else ctx
 
 
 class HeadlessTarget:
@@ -31,7 +36,11 @@ class HeadlessTarget:
     flip = False
 
     def __init__(self, size: tuple[int, int]) -> None:
-        self.ctx = headless_context()
+        from vj.render.gpu import GpuWait
+
+        self.ctx, loader = headless_context(with_loader=True)
+        self._loader = loader            # owns the EGL context
+        self.gpu = GpuWait(self.ctx, _address_of(loader.load, "glFinish"))
         self.size = size
         self.keys: deque = deque()
         self.name = f"headless {size[0]}x{size[1]} ({self.ctx.info['GL_RENDERER']})"
@@ -56,6 +65,14 @@ class HeadlessTarget:
             self.ctx.release()
         except Exception:
             pass
+
+
+def _address_of(load, name: str) -> int | None:
+    try:
+        return int(load(name) or 0) or None
+    except Exception as e:  # then the show waits with ctx.finish(), holding the lock
+        log.debug("no address for %s: %s", name, e)
+        return None
 
 
 def monitors() -> list[dict]:
@@ -108,6 +125,10 @@ class WindowTarget:
         glfw.make_context_current(self.window)
         glfw.swap_interval(1 if vsync else 0)
         self.ctx = moderngl.create_context(require=330)
+        from vj.render.gpu import GpuWait
+
+        self.gpu = GpuWait(self.ctx, _address_of(
+            lambda n: _address(glfw.get_proc_address(n)), "glFinish"))
         self.keys: deque = deque(maxlen=64)
         glfw.set_key_callback(self.window, self._on_key)
         glfw.set_monitor_callback(self._on_monitor)
