@@ -34,9 +34,13 @@ def test_overrun_skips_to_the_newest_audio():
         r.write(np.arange(i, i + 8, dtype=np.float32))
     out = np.zeros((4, 1), np.float32)
     assert r.read(out)
-    # 40 written into 16: keep the newest 16 - 4 unread frames after this read
-    assert r.overruns == 1 and r.dropped == 28
-    assert list(out[:, 0]) == [28, 29, 30, 31]
+    # 40 written into 16: the read is the newest 4 frames, and nothing is left behind
+    assert r.overruns == 1 and r.dropped == 36
+    assert list(out[:, 0]) == [36, 37, 38, 39]
+    assert r.available == 0 and not r.read(out)
+    # the next block is read as it comes: the consumer is at the present, not a buffer late
+    r.write(np.arange(40, 44, dtype=np.float32))
+    assert r.read(out) and list(out[:, 0]) == [40, 41, 42, 43] and r.overruns == 1
 
 
 def test_block_larger_than_capacity_keeps_the_tail():

@@ -5,9 +5,10 @@ block into the preallocated array and publishes the new write count; it takes
 no lock, allocates nothing and never waits.  The consumer is the analysis
 thread: :meth:`RingBuffer.read` copies exactly ``len(out)`` frames when they
 are available.  Counters only grow (Python ints), so "available" is
-``written - read``.  When the consumer falls more than a buffer behind, it
-skips to the newest audio and counts an overrun: live visuals want the
-present, not a backlog.
+``written - read``.  When the consumer falls so far behind that the producer may
+be overwriting what it would read, it skips to the newest ``len(out)`` frames,
+counts an overrun and the frames it skipped: live visuals want the present, not
+a backlog.
 """
 from __future__ import annotations
 
@@ -70,7 +71,9 @@ class RingBuffer:
                                  "twice the read size")
         w = self._written
         if w - self._read > cap - n:  # the producer is lapping us: jump to the newest audio
-            skip = (w - self._read) - (cap - n)
+            # (not to a buffer behind it: a consumer that stays a buffer late after one
+            # stall, and overruns at every read while it is slower, never catches up)
+            skip = (w - self._read) - n
             self._read += skip
             self.overruns += 1
             self.dropped += skip
