@@ -1,5 +1,7 @@
+import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -146,3 +148,122 @@ def netns_skip_reason():
     r = subprocess.run(["unshare", "-rn", "sh", "-c", "ip link set lo up && ip link set lo "
                         "multicast on"], capture_output=True, text=True)
     return None if r.returncode == 0 else f"no network namespace here: {r.stderr.strip()[:200]}"
+
+
+def grown_bytes(fn, n: int, *, numpy_only: bool = False, warmup: int = 50) -> int:
+    """Bytes still allocated after ``n`` calls of ``fn`` that were not before them
+    (``numpy_only``: numpy's arrays only), after ``warmup`` calls: what a hot path
+    keeps per call, times ``n``."""
+    import tracemalloc
+
+    for _ in range(warmup):
+        fn()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        for _ in range(n):
+            fn()
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    if numpy_only:
+        f = [tracemalloc.DomainFilter(True, np.lib.tracemalloc_domain)]
+        before, after = before.filter_traces(f), after.filter_traces(f)
+    return sum(s.size_diff for s in after.compare_to(before, "filename"))
+
+
+# -- a real audio server ----------------------------------------------------------------------
+
+class Pulse:
+    """A private PulseAudio server with a null sink whose monitor is the default source."""
+
+    def __init__(self, run_dir):
+        run_dir.mkdir(mode=0o700, exist_ok=True)
+        self.env = {**os.environ, "XDG_RUNTIME_DIR": str(run_dir)}
+        self.players = []
+
+    def _run(self, *cmd, check=True):
+        r = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=30)
+        if check and r.returncode:
+            raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
+        return r
+
+    def start(self) -> None:
+        self._run("pulseaudio", "-D", "--exit-idle-time=-1", "--log-target=stderr")
+        for _ in range(50):
+            if self._run("pactl", "info", check=False).returncode == 0:
+                break
+            time.sleep(0.1)
+        self._run("pactl", "load-module", "module-null-sink", "sink_name=vjnull")
+        self._run("pactl", "set-default-source", "vjnull.monitor")
+
+    def play(self, song) -> None:
+        self.players.append(subprocess.Popen(["paplay", "--device=vjnull", str(song)],
+                                             env=self.env, stderr=subprocess.DEVNULL))
+
+    def kill(self) -> None:
+        self._run("pulseaudio", "--kill", check=False)
+        for _ in range(50):
+            if self._run("pactl", "info", check=False).returncode != 0:
+                break
+            time.sleep(0.1)
+        for p in self.players:
+            p.kill()
+            p.wait()
+        self.players.clear()
+
+
+@pytest.fixture
+def pulse(tmp_path):
+    import shutil
+
+    if not (shutil.which("pulseaudio") and shutil.which("paplay")):
+        pytest.skip("PulseAudio is not installed (make test installs pulseaudio and "
+                    "pulseaudio-utils)")
+    server = Pulse(tmp_path / "pulse-run")
+    try:
+        server.start()
+    except (RuntimeError, subprocess.TimeoutExpired) as e:
+        server.kill()
+        pytest.skip(f"PulseAudio cannot start here: {e}")
+    yield server
+    server.kill()
+
+
+class Desk:
+    """A lighting desk on loopback: ``status()`` asks the show for /vj/status and returns
+    its arguments (None without an answer within ``timeout``)."""
+
+    def __init__(self, port: int, timeout: float = 0.2) -> None:
+        import socket
+
+        from pythonosc.osc_message_builder import OscMessageBuilder
+
+        self.port, self.timeout = port, timeout
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._ask = OscMessageBuilder("/vj/status").build().dgram
+
+    def send(self, address: str, *args) -> None:
+        from pythonosc.osc_message_builder import OscMessageBuilder
+
+        b = OscMessageBuilder(address)
+        for a in args:
+            b.add_arg(a)
+        self.sock.sendto(b.build().dgram, ("127.0.0.1", self.port))
+
+    def status(self):
+        import socket
+
+        from pythonosc.osc_message import OscMessage
+
+        self.sock.sendto(self._ask, ("127.0.0.1", self.port))
+        got = None
+        self.sock.settimeout(self.timeout)
+        try:
+            got = OscMessage(self.sock.recvfrom(4096)[0]).params
+            self.sock.settimeout(0.0)
+            while True:   # the newest answer (an earlier one may have come late)
+                got = OscMessage(self.sock.recvfrom(4096)[0]).params
+        except (BlockingIOError, socket.timeout, ConnectionRefusedError):
+            pass
+        return got

@@ -23,7 +23,7 @@ def _state():
 def server():
     s = OscServer(host="127.0.0.1", port=0, names=lambda: {"preset": PRESETS, "bank": BANKS},
                   status=lambda: {"fps": 59.9, "preset": "techno", "energy": 0.25,
-                                  "latency_ms": 21.0, "dropped": 3}).start()
+                                  "latency_ms": 21.0, "dropped": 3, "scale": 0.75}).start()
     yield s
     s.stop()
 
@@ -103,8 +103,8 @@ def test_status_replies_to_the_sender(server):
     data, _ = c._sock.recvfrom(4096)
     msg = OscMessage(data)
     assert msg.address == "/vj/status"
-    fps, preset, energy, latency, dropped, bad, fault, midi = msg.params
-    assert (preset, dropped, bad, fault, midi) == ("techno", 3, 0, "", "")
+    fps, preset, energy, latency, dropped, bad, fault, midi, scale = msg.params
+    assert (preset, dropped, bad, fault, midi, scale) == ("techno", 3, 0, "", "", 0.75)
     assert fps == pytest.approx(59.9, abs=1e-4) and latency == pytest.approx(21.0)
 
 
@@ -248,3 +248,13 @@ def test_show_over_osc_blackout_and_status(tmp_path, art_bank):
     assert b[t > t_black + 0.1].max() == 0.0
     assert status[0] > 30 and status[1] == "classical"
     assert s.osc_packets == 2 and s.osc_errors == 0
+
+
+def test_a_message_whose_arguments_are_cut_short_is_refused(server):
+    """python-osc pads a truncated float with zeros: /vj/master would become 0."""
+    good = b"/vj/master\0\0,f\0\0\x3f\0\0\0"          # 0.5
+    server.handle(good[:-4], ("127.0.0.1", 9))
+    server.handle(b"/vj/preset\0\0,s\0\0tech", ("127.0.0.1", 9))  # no terminator
+    assert server.stats.by_kind.get("malformed") == 2 and server.stats.good == 0
+    server.handle(good, ("127.0.0.1", 9))
+    assert server.stats.good == 1

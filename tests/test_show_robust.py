@@ -1,5 +1,6 @@
 """A show that cannot stop (issue 11): faults injected into every part, decoding
 decoupled from the display, the limits of the OSC server, trails, shader reloads."""
+import json
 import os
 import socket
 import subprocess
@@ -9,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.conftest import one_line_error, run_vj, show_thread
+from tests.conftest import Desk, one_line_error, run_vj, show_thread
 
 
 def free_port() -> int:
@@ -52,7 +53,8 @@ def desk_at(port: int, t0: float, schedule):
 def test_an_exception_in_every_part_is_a_fault_and_the_show_goes_on(drum_song, art_bank,
                                                                      latent_bank):
     port = free_port()
-    plan = ("input@1.5,analysis@2,osc@2.5,autogenre@2,loader@3,decode@4,uniform@3,hud@3.5")
+    plan = ("input@1.5,analysis@2,osc@2.5,autogenre@2,loader@3,decode@4,uniform@3,hud@3.5,"
+            "engine@6")
     p = start_vj("live", "--bank", art_bank, "--bank-dir", latent_bank.parent,
                  "--audio-file", drum_song,
                  "--headless", "--duration", 9, "--window-size", "160x120", "--hud", "--auto",
@@ -67,7 +69,10 @@ def test_an_exception_in_every_part_is_a_fault_and_the_show_goes_on(drum_song, a
     s = summary_numbers(out)
     faults = s["line"].split("; faults: ")[1]
     for part in (item.split("@")[0] for item in plan.split(",")):
-        assert f"injected fault ({part})" in faults, (part, faults)
+        if part == "engine":    # the show kills its audio process, and starts another
+            assert "engine: the audio process was killed; starting another" in faults, faults
+        else:
+            assert f"injected fault ({part})" in faults, (part, faults)
     print("\n" + s["line"])
     assert s["frames"] > 400, s["line"]   # it ran to --duration at the display rate
     seconds = float(s["line"].split(" frames in ")[1].split()[0])
@@ -104,103 +109,40 @@ def test_switching_banks_and_presets_every_two_seconds_keeps_the_frame_rate(
 
 # -- a real audio server ----------------------------------------------------------------------
 
-class Pulse:
-    """A private PulseAudio server with a null sink whose monitor is the default source."""
-
-    def __init__(self, run_dir):
-        run_dir.mkdir(mode=0o700, exist_ok=True)
-        self.env = {**os.environ, "XDG_RUNTIME_DIR": str(run_dir)}
-        self.players = []
-
-    def _run(self, *cmd, check=True):
-        r = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=30)
-        if check and r.returncode:
-            raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
-        return r
-
-    def start(self) -> None:
-        self._run("pulseaudio", "-D", "--exit-idle-time=-1", "--log-target=stderr")
-        for _ in range(50):
-            if self._run("pactl", "info", check=False).returncode == 0:
-                break
-            time.sleep(0.1)
-        self._run("pactl", "load-module", "module-null-sink", "sink_name=vjnull")
-        self._run("pactl", "set-default-source", "vjnull.monitor")
-
-    def play(self, song) -> None:
-        self.players.append(subprocess.Popen(["paplay", "--device=vjnull", str(song)],
-                                             env=self.env, stderr=subprocess.DEVNULL))
-
-    def kill(self) -> None:
-        self._run("pulseaudio", "--kill", check=False)
-        for _ in range(50):
-            if self._run("pactl", "info", check=False).returncode != 0:
-                break
-            time.sleep(0.1)
-        for p in self.players:
-            p.kill()
-            p.wait()
-        self.players.clear()
+#: Energy in /vj/status (the highest of the last half second) that says audio is
+#: analysed: a drum hit makes 0.3 to 1; without audio the energy decays to stillness
+#: (below 1e-4 within 1.5 s).
+FLOWING = 0.02
 
 
-@pytest.fixture
-def pulse(tmp_path):
-    import shutil
-
-    if not (shutil.which("pulseaudio") and shutil.which("paplay")):
-        pytest.skip("PulseAudio is not installed (make test installs pulseaudio and "
-                    "pulseaudio-utils)")
-    server = Pulse(tmp_path / "pulse-run")
-    try:
-        server.start()
-    except (RuntimeError, subprocess.TimeoutExpired) as e:
-        server.kill()
-        pytest.skip(f"PulseAudio cannot start here: {e}")
-    yield server
-    server.kill()
-
-
-#: Energy in /vj/status that says audio is analysed: the energy between the drum hits is
-#: about 0.005 (a poll four times a second mostly falls between hits); once the input is
-#: lost, the fault shows and the energy decays to stillness (below 1e-4 within 1.5 s).
-FLOWING = 1e-3
-
-
-def test_the_audio_server_restarted_under_the_show(pulse, drum_song, art_bank):
+def test_the_audio_server_restarted_under_the_show(pulse, drum_song, art_bank, tmp_path):
     """Kill the sound server mid-show and start it again: the fault shows while it is
-    gone, and the energy is back within 5 s of its return."""
-    from pythonosc.osc_message import OscMessage
-
+    gone, the energy is back within 5 s of its return, and the show leaves on time."""
     port = free_port()
+    out = tmp_path / "s.json"
     pulse.play(drum_song)
     p = subprocess.Popen([sys.executable, "-m", "vj", "live", "--bank", str(art_bank),
-                          "--input-device", "pulse", "--headless", "--duration", "22",
+                          "--input-device", "pulse", "--headless", "--duration", "24",
                           "--window-size", "160x120", "--osc-host", "127.0.0.1",
-                          "--osc-port", str(port)], env=pulse.env, text=True,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    desk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    desk.settimeout(0.2)
-    from pythonosc.osc_message_builder import OscMessageBuilder
-
-    ask = OscMessageBuilder("/vj/status").build().dgram
+                          "--osc-port", str(port), "--summary-json", str(out)], env=pulse.env,
+                         text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    desk = Desk(port)
     log, t0, killed, back = [], time.perf_counter(), None, None
-    while p.poll() is None and time.perf_counter() - t0 < 40:
+    while p.poll() is None and time.perf_counter() - t0 < 60:
         now = time.perf_counter() - t0
-        if killed is None and log and any(e > FLOWING for _, e, _ in log) and now > 6:
+        if killed is None and any(e > FLOWING for _, e, _ in log) and now > 6:
             pulse.kill()
             killed = now
         elif killed is not None and back is None and now > killed + 3:
             pulse.start()
             pulse.play(drum_song)
             back = time.perf_counter() - t0
-        desk.sendto(ask, ("127.0.0.1", port))
-        try:
-            st = OscMessage(desk.recvfrom(4096)[0]).params
+        st = desk.status()
+        if st is not None:
             log.append((time.perf_counter() - t0, st[2], st[6]))
-        except (socket.timeout, ConnectionRefusedError):
-            pass
-        time.sleep(0.25)
-    out, err = p.communicate(timeout=30)
+        time.sleep(0.2)
+    stdout, err = p.communicate(timeout=30)
+    exited = time.time()
     assert p.returncode == 0, err
     assert killed is not None, f"no energy from the pulse input before the kill: {log}, {err}"
     assert back is not None, (log, err)
@@ -208,20 +150,56 @@ def test_the_audio_server_restarted_under_the_show(pulse, drum_song, art_bank):
     # had buffered still plays for a moment after it died
     gone = [f for t, _, f in log if killed + 2.0 < t < back]
     assert gone and all(("lost" in f or "no audio" in f) for f in gone), gone
-    again = [t for t, e, f in log if t > back and e > FLOWING and not f]
+    again = [t for t, e, f in log if t > back and e > FLOWING]
     assert again and again[0] - back <= 5.0, (back, log)
+    # --duration ends the loop; then every part stops (the audio process is killed if
+    # it has not left within 0.5 s) and the interpreter exits
+    ended = json.loads(out.read_text())["ended_at"]
+    assert exited - ended < 2.0, exited - ended
     print(f"\nserver killed at {killed:.1f} s, back at {back:.1f} s, energy again at "
-          f"{again[0]:.1f} s")
+          f"{again[0]:.1f} s; exit {exited - ended:.2f} s after the loop ended")
+
+
+def test_the_audio_process_killed_under_the_show(drum_song, art_bank, tmp_path):
+    """kill -9 of the audio process mid-show: the fault shows, a new process plays the
+    song on from where the show is, and the energy flows again within 3 s."""
+    import psutil
+
+    port = free_port()
+    p = start_vj("live", "--bank", art_bank, "--audio-file", drum_song, "--loop", "--headless",
+                 "--duration", 14, "--window-size", "160x120", "--osc-host", "127.0.0.1",
+                 "--osc-port", port)
+    desk = Desk(port)
+    log, t0, killed = [], time.perf_counter(), None
+    while p.poll() is None and time.perf_counter() - t0 < 60:
+        now = time.perf_counter() - t0
+        if killed is None and sum(e > FLOWING for _, e, _ in log) >= 3:
+            child = next(c for c in psutil.Process(p.pid).children()
+                         if "vj.engine.child" in " ".join(c.cmdline()))
+            child.kill()
+            killed = now
+        st = desk.status()
+        if st is not None:
+            log.append((time.perf_counter() - t0, st[2], st[6]))
+        time.sleep(0.1)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    assert killed is not None, log
+    shown = [t for t, _, f in log if t > killed and "audio process stopped" in f]
+    assert shown, log
+    # the process is started again at once (imports: about 0.5 s here) and the song
+    # played on from the show's clock; the status is refreshed twice a second
+    again = [t for t, e, f in log if t > shown[0] and e > FLOWING and not f]
+    assert again and again[0] - killed <= 3.0, (killed, log)
+    print(f"\naudio process killed at {killed:.1f} s, energy again {again[0] - killed:.2f} s later")
 
 
 # -- OSC ---------------------------------------------------------------------------------------
 
 _CHANNEL_PROBE = """
-import sys, time, numpy as np
-from vj.live.audio_input import AudioInput
-from vj.live.faults import Faults
-inp = AudioInput("pulse", Faults(), pick=[int(sys.argv[1])])
-inp.start()
+import os, sys, time, numpy as np
+from vj.engine.capture import DeviceInput
+inp = DeviceInput("pulse", pick=[int(sys.argv[1])])
 buf = np.zeros((1024, inp.ring.channels), np.float32)
 sq = n = 0
 t0 = time.time()
@@ -231,8 +209,8 @@ while time.time() - t0 < 3.0:
             sq, n = sq + float(np.sum(buf ** 2)), n + buf.size
     else:
         time.sleep(0.005)
-inp.stop()
-print(inp.channels, (sq / max(n, 1)) ** 0.5)
+print(inp.channels, (sq / max(n, 1)) ** 0.5, flush=True)
+os._exit(0)                                  # as the audio process leaves: no PortAudio teardown
 """
 
 
@@ -342,6 +320,72 @@ def test_ten_thousand_commands_in_a_second_keep_the_frame_rate(drum_song, art_ba
     assert s.osc_packets >= 9900 and s.osc_errors == 0, s.text()
     assert s.fps >= 55, s.text()
     assert show.state.intensity == pytest.approx((9997 % 97) / 96)  # the last value won
+
+
+HOSTILE = """
+import math, random, socket, struct, sys
+from pythonosc.osc_message_builder import OscMessageBuilder
+def msg(address, *args):
+    b = OscMessageBuilder(address)
+    for a in args:
+        b.add_arg(a)
+    return b.build().dgram
+rng = random.Random(7)
+kinds = [lambda: bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200))),  # garbage
+         lambda: b"/vj/intensity\\x00\\x00\\x00,f\\x00\\x00",                   # cut short
+         lambda: msg("/vj/nothing/here", 1.0),                                 # unknown
+         lambda: msg("/vj/intensity", "loud"),                                 # wrong type
+         lambda: msg("/vj/master", float("nan")),                              # NaN
+         lambda: msg("/vj/preset", "no-such-preset"),                          # unknown name
+         lambda: msg("/vj/speed", 7.5)]                                        # out of range
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(10000):
+    s.sendto(kinds[i % len(kinds)](), ("127.0.0.1", int(sys.argv[1])))
+"""
+
+
+@pytest.mark.slow
+def test_a_packet_storm_on_a_slow_show_and_then_a_preset_that_is_applied(art_bank, drum_song,
+                                                                        tmp_path):
+    """10,000 hostile packets at a show whose renderer cannot keep up, then a
+    legitimate /vj/preset: applied within 1 s, and /vj/status still answers."""
+    port = free_port()
+    out = tmp_path / "s.json"
+    p = start_vj("live", "--bank", art_bank, "--audio-file", drum_song, "--loop",
+                 "--headless", "--window-size", "3840x2160", "--render-scale", "1",
+                 "--duration", 25, "--preset", "techno", "--osc-host", "127.0.0.1",
+                 "--osc-port", port, "--summary-json", out)
+    desk = Desk(port)
+    t0 = time.perf_counter()
+    while desk.status() is None:
+        assert time.perf_counter() - t0 < 60 and p.poll() is None, p.stderr.read()
+        time.sleep(0.1)
+    time.sleep(3.0)
+    script = tmp_path / "hostile.py"
+    script.write_text(HOSTILE)
+    subprocess.run([sys.executable, str(script), str(port)], check=True, timeout=60)
+    sent = time.perf_counter()
+    desk.send("/vj/preset", "classical")
+    applied = None
+    while time.perf_counter() - sent < 5.0:
+        st = desk.status()
+        if st is not None and st[1] == "classical":
+            applied = time.perf_counter() - sent
+            break
+        time.sleep(0.05)
+    answers = sum(desk.status() is not None for _ in range(5))
+    p.communicate(timeout=120)
+    assert p.returncode == 0
+    s = json.loads(out.read_text())
+    if s["fps"] >= 30:
+        pytest.skip(f"this renderer draws 3840x2160 at {s['fps']:.0f} fps: not a slow show")
+    print(f"\npreset applied {applied} s after 10,000 hostile packets; {s['fps']:.1f} fps; "
+          f"OSC {s['osc']}")
+    # the status is refreshed twice a second and the preset applied at the next frame
+    # (under 0.1 s here): a server starved by the render loop would not answer at all
+    assert applied is not None and applied <= 1.0, applied
+    assert answers >= 4
+    assert s["osc"]["bad"] == 10000, s["osc"]
 
 
 def test_levels_are_coalesced_and_other_commands_bounded():

@@ -91,10 +91,10 @@ def test_live_input_callback_only_copies_into_the_ring_with_adc_stamps():
     from types import SimpleNamespace
 
     from vj.audio.ring import RingBuffer
-    from vj.live.audio_input import AudioInput
+    from vj.engine.capture import DeviceInput
 
-    src = AudioInput.__new__(AudioInput)  # no device on CI: test the callback itself
-    src.rate, src.channels, src.status_flags = 48000, 2, 0
+    src = DeviceInput.__new__(DeviceInput)  # no device on CI: test the callback itself
+    src.rate, src.channels, src.status_flags, src.pick = 48000, 2, 0, None
     src.ring = RingBuffer(1024, 2)
     block = np.stack([np.full(256, 0.5, np.float32), np.full(256, -0.1, np.float32)], 1)
     t = SimpleNamespace(inputBufferAdcTime=10.0, currentTime=10.004)  # 4 ms of device buffer
@@ -121,9 +121,8 @@ def test_live_input_callback_only_copies_into_the_ring_with_adc_stamps():
 
 
 def test_live_input_unknown_device_is_a_clear_error():
-    from vj.live.audio_input import AudioInput
-    from vj.live.faults import Faults
+    from vj.engine.capture import DeviceInput
 
     with pytest.raises(AudioError) as e:
-        AudioInput("no such microphone 1234", Faults())
+        DeviceInput("no such microphone 1234")
     assert "no such microphone 1234" in str(e.value) or "no audio input" in str(e.value)

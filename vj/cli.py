@@ -242,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_avs)
 
     from vj.bench_cli import add_bench_parser
-    from vj.live.command import add_devices_parser, add_live_parser
+    from vj.live.cli import add_devices_parser, add_live_parser
 
     from vj.evaluate import add_eval_parser
     from vj.midi.learn import add_midi_parser

@@ -1,5 +1,6 @@
 """Where audio comes from: files (PyAV, with libsndfile as a fallback) and the list of
-live inputs (sounddevice; the live stream itself is :mod:`vj.live.audio_input`).
+live inputs (sounddevice; the live stream itself is :mod:`vj.engine.capture`, in the
+audio process).
 
 Files are handed out as mono float32 at the analysis rate.  This module is one of
 the edges of the program: it opens files and devices and turns their failures

@@ -106,6 +106,53 @@ def _none(args, address) -> None:
         raise BadMessage("wrong type", f"{address} takes no argument")
 
 
+#: Bytes each OSC 1.0/1.1 type tag takes in the arguments (strings and blobs vary).
+_TAG_SIZE = {**dict.fromkeys("ifrmc", 4), **dict.fromkeys("dht", 8),
+             **dict.fromkeys("TFNI[]", 0)}
+
+
+def _string_end(dgram: bytes, start: int) -> int:
+    """Where the padded OSC string starting at ``start`` ends (-1: no terminator)."""
+    end = dgram.find(b"\0", start)
+    return -1 if end < 0 else (end + 4) & ~3
+
+
+def arguments_complete(dgram: bytes) -> bool:
+    r"""Does the message ``dgram`` hold every argument its type tags name?  python-osc
+    pads a float cut short with zeros (for Reaktor), so a truncated ``/vj/master``
+    would otherwise arrive as 0: a blackout from a broken packet.
+
+    >>> arguments_complete(b"/vj/master\0\0,f\0\0\x3f\0\0\0")
+    True
+    >>> arguments_complete(b"/vj/master\0\0,f\0\0")
+    False
+    """
+    off = _string_end(dgram, 0)
+    if off < 0 or off >= len(dgram) or dgram[off:off + 1] != b",":
+        return off >= 0                 # no type tags: no arguments
+    tags_end = dgram.find(b"\0", off)
+    if tags_end < 0:
+        return False
+    tags = dgram[off + 1:tags_end].decode("ascii", errors="replace")
+    off = (tags_end + 4) & ~3
+    for t in tags:
+        if t in ("s", "S"):
+            off = _string_end(dgram, off)
+            if off < 0:
+                return False
+        elif t == "b":
+            if off + 4 > len(dgram):
+                return False
+            off += 4 + ((int.from_bytes(dgram[off:off + 4], "big") + 3) & ~3)
+        elif t in _TAG_SIZE:
+            off += _TAG_SIZE[t]
+        else:
+            return False                # a type vj does not know: refused as malformed
+        if off > len(dgram):
+            return False
+    return True
+
+
 def parse_message(address: str, args: list, profile: DeskProfile) -> Command | None:
     """One OSC message -> a Command (None for a trigger release), or BadMessage."""
     address = profile.aliases.get(address, address)

@@ -24,7 +24,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from vj.control.addresses import BadMessage, DeskProfile, load_profile, parse_message
+from vj.control.addresses import (BadMessage, DeskProfile, arguments_complete, load_profile,
+                                  parse_message)
 from vj.control.buffer import LatestBuffer
 from vj.control.state import Command
 
@@ -124,7 +125,7 @@ class OscServer:
 
     # -- the thread ---------------------------------------------------------------------------
     def _run(self) -> None:
-        from vj.live import chaos
+        from vj import chaos
 
         while not self._stop.is_set():
             try:
@@ -172,6 +173,8 @@ class OscServer:
                 if tm.time > now + MAX_SCHEDULE_AHEAD:
                     raise BadMessage("far-future time tag",
                                      f"{tm.time - now:.0f} s ahead (limit {MAX_SCHEDULE_AHEAD:g} s)")
+                if not arguments_complete(tm.message.dgram):
+                    raise BadMessage("malformed", "arguments cut short")
                 cmd = parse_message(tm.message.address, list(tm.message.params), self.profile)
                 self._check_name(cmd)
                 parsed.append((tm.time, cmd))
@@ -243,6 +246,7 @@ class OscServer:
         b.add_arg(int(self.stats.bad))
         b.add_arg(str(st.get("fault") or "")[:200])   # the current fault, "" when none
         b.add_arg(str(st.get("midi") or "")[:200])    # the MIDI input, "" when none
+        b.add_arg(float(st.get("scale", 1.0)))        # the render scale (vj.live.adapt)
         try:
             self._sock.sendto(b.build().dgram, sender)
         except OSError as e:

@@ -10,19 +10,20 @@ import time
 
 import numpy as np
 
-from vj.live import chaos
+from vj import chaos
 from vj.live.faults import Faults
 
 log = logging.getLogger("vj.live")
 
 
 class AutoGenre(threading.Thread):
-    def __init__(self, analysis, faults: Faults, *, interval: float = 3.0,
+    def __init__(self, audio, faults: Faults, *, sr: int, interval: float = 3.0,
                  hold: float = 16.0, current: str | None = None) -> None:
+        """``audio``: what gives ``recent_audio(seconds)`` at ``sr`` (vj.engine.host)."""
         super().__init__(name="vj-auto-genre", daemon=True)
         from vj.understand.auto import GenreHold
 
-        self.analysis, self.faults, self.interval = analysis, faults, interval
+        self.audio, self.sr, self.faults, self.interval = audio, sr, faults, interval
         self.hold = GenreHold(hold=hold, current=current)  # the look on screen must hold too
         self.genre: str | None = current
         self.last: tuple | None = None   # (time, genre, confidence) of the last tagging
@@ -62,11 +63,10 @@ class AutoGenre(threading.Thread):
         from vj.understand.genre import genre_of
         from vj.understand.musicnn import SR, log_mel, windows
 
-        a = self.analysis
-        y = a.recent_audio(3.0)
+        y = self.audio.recent_audio(3.0)
         if not np.any(np.abs(y) > 1e-4):
             return  # silence: keep the current look
-        win = windows(log_mel(soxr.resample(y, a.params.sr, SR)))[:1]
+        win = windows(log_mel(soxr.resample(y, self.sr, SR)))[:1]
         mtt, msd = taggers
         label = genre_of(mtt.tag_mel(win)[0], msd.tag_mel(win)[0])
         self.last = (now, label.name, label.confidence)

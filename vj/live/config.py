@@ -52,6 +52,8 @@ class ShowConfig:
     preview: bool = False                    # the operator's window, HUD on, beside the projector
     preview_size: tuple[int, int] = (640, 360)
     preview_monitor: str | None = None
+    render_scale: float | None = None        # fixed presentation scale; None: adaptive
+    summary_json: str | None = None          # write the summary as JSON to this file
     params: EnergyParams = LIVE_PARAMS
 
 
@@ -74,6 +76,9 @@ class Summary:
     status_flags: int
     faults: list
     tempo: str = ""
+    render: str = ""                 # the render scale the show ended at, and how
+    #: everything, for tools (vj live --summary-json): see :meth:`as_dict`
+    details: dict = field(default_factory=dict)
 
     def text(self) -> str:
         return (f"show summary: {self.frames} frames in {self.seconds:.1f} s ({self.fps:.1f} fps), "
@@ -84,5 +89,14 @@ class Summary:
                 f"{self.latency_ms_median:.1f} ms (ADC to completed frame); OSC packets "
                 f"{self.osc_packets}, errors {self.osc_errors}; audio ring overruns "
                 f"{self.overruns}, input status flags {self.status_flags}"
+                + (f"; {self.render}" if self.render else "")
                 + (f"; {self.tempo}" if self.tempo else "")
                 + (f"; faults: {'; '.join(self.faults)}" if self.faults else ""))
+
+    def as_dict(self) -> dict:
+        """The summary as JSON-ready values (``vj live --summary-json FILE``)."""
+        out = {k: getattr(self, k) for k in (
+            "frames", "seconds", "drops", "fps", "decoder", "decode_ms_median",
+            "decode_fps", "osc_packets", "osc_errors", "overruns", "status_flags")}
+        out.update(self.details)
+        return out

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from vj.live import chaos
+from vj import chaos
 from vj.live.faults import Faults
 from vj.live.telemetry import Rate, Ring
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 log = logging.getLogger("vj.live")
 
@@ -12,6 +13,9 @@ log = logging.getLogger("vj.live")
 class Faults:
     def __init__(self, keep: int = 64) -> None:
         self.keep = keep
+        self.t0 = time.perf_counter()     # the show sets it to its start
+        #: (seconds since t0, part, message, "fault" | "clear"), at most 4 * keep kept
+        self.events: list[tuple[float, str, str, str]] = []
         self._lock = threading.Lock()
         self._active: dict[str, str] = {}        # part -> its current fault
         self._seen: dict[tuple[str, str], int] = {}  # (part, message) -> times reported
@@ -21,6 +25,8 @@ class Faults:
         """``part`` has a fault (logged the first time this message is seen)."""
         key = (part, message)
         with self._lock:
+            if self._active.get(part) != message:   # a new fault, or one come back
+                self._event(part, message, "fault")
             self._active[part] = message
             n = self._seen.get(key)
             if n is None and len(self._seen) >= self.keep:
@@ -34,8 +40,14 @@ class Faults:
         """``part`` works again (``message`` is logged once, if given)."""
         with self._lock:
             was = self._active.pop(part, None)
+            if was is not None:
+                self._event(part, message or "", "clear")
         if was is not None and message:
             log.info("%s: %s", part, message)
+
+    def _event(self, part: str, message: str, kind: str) -> None:
+        if len(self.events) < 4 * self.keep:
+            self.events.append((time.perf_counter() - self.t0, part, message, kind))
 
     def active(self, part: str | None = None) -> str | None:
         with self._lock:

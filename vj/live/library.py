@@ -19,7 +19,7 @@ from pathlib import Path
 
 from vj.bank import Bank, load_bank
 from vj.errors import VjError
-from vj.live import chaos
+from vj import chaos
 from vj.live.faults import Faults
 
 log = logging.getLogger("vj.live")

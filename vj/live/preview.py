@@ -81,7 +81,7 @@ class Preview:
             return
         glfw = self.glfw
         renderer.present(uniforms, self.fbo, self.size)
-        self.main.ctx.finish()                       # visible to the other context
+        self.main.gpu.wait()                         # visible to the other context
         glfw.make_context_current(self.window)
         try:
             ctx = self.ctx

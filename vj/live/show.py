@@ -1,30 +1,48 @@
-"""The live show: a short loop over the parts of :mod:`vj.live` (DESIGN.md section 3).
+"""The live show: a short loop over the parts of :mod:`vj.live` (docs/design.md).
 
 Once per display refresh the render loop applies the commands, reads the newest
-energy, steps the motion, asks the decode worker for the next position, uploads
-the newest decoded frame, draws the effects at the display rate and swaps.  It
-waits on nothing: audio, analysis, decoding, loading and OSC run on their own
-threads, and each part reports its own faults and falls back.
+energy from the audio process's board, steps the motion, asks the decode worker for
+the next position, uploads the newest decoded frame, draws the effects at the
+display rate and swaps.  It waits on nothing: the audio runs in a process of its own
+(vj.engine), decoding, loading and OSC on their own threads, and each part reports
+its own faults and falls back.  GPU waits release the interpreter lock.
 """
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from contextlib import ExitStack
 
+from vj import chaos
 from vj.errors import VjError
-from vj.live import chaos
-from vj.live.analysis import Analysis, EnergyView
-from vj.live.audio_input import START_GRACE, FileInput, open_input
+from vj.live.adapt import RenderScale
 from vj.live.config import ShowConfig, Summary  # noqa: F401  (ShowConfig: public here)
 from vj.live.controls import Controls
-from vj.live.decode_worker import DecodeWorker
+from vj.live.energy_view import EnergyView
 from vj.live.faults import Faults
 from vj.live.library import Library
-from vj.live.motion import Motion
+from vj.live.report import hud_values, status_values, summary
+from vj.live.driving import Motion
 from vj.live.telemetry import Telemetry
+from vj.live.tempo import Quantiser, TempoSources
 
 log = logging.getLogger("vj.live")
+
+#: Seconds after the start before missing audio is a fault: a new stream's first
+#: callbacks (the ALSA pulse plugin took 1.5-2 s here, and paused after its first
+#: blocks); until then the energy only decays.
+START_GRACE = 3.0
+
+
+def _quietly(what: str, fn):
+    """A teardown step that logs its failure instead of stopping the others."""
+    def run():
+        try:
+            fn()
+        except Exception as e:
+            log.warning("stopping %s: %s", what, e)
+    return run
 
 
 class Show:
@@ -51,19 +69,31 @@ class Show:
         self.controls = Controls(presets, self.library, preset=preset, bank=names[0],
                                  hud=config.hud, auto=config.auto)
         self.log = Telemetry(probe)
-        self.status: dict = {}
-        self.osc = self.feeder = self.midi = self.link = None
-        self.feeds: list = []
-        from vj.live.tempo import Quantiser, TempoSources
-
-        self.tempo = TempoSources(self)
+        self.tempo = TempoSources(self.controls.state, bars_per_keyframe=config.bars_per_keyframe,
+                                  beats_per_bar=config.beats_per_bar)
         self.controls.quantiser = Quantiser(config.quantize, config.beats_per_bar, self.tempo.grid)
+        m = self.controls.preset.motion
+        self.motion = Motion(m.segment, m.speed)
+        self.render_scale = RenderScale(config.render_scale)
+        self.status: dict = {}
+        # the parts, made by run()
+        self.audio = self.view = self.stage = self.decoder = self.auto = None
+        self.osc = self.midi = self.link = None
+        self.feeds: list = []
+        self._stack: ExitStack | None = None
         self.t0 = 0.0
+        self._peak = 0.0                    # the highest energy since the last status
+        self.period = 1.0 / config.fps
         self.running = threading.Event()   # set when the loop draws its first frame
 
     @property
     def state(self):
         return self.controls.state
+
+    @property
+    def feeder(self):
+        """The file input's clock (``wall_of(sample)``), or None for a live input."""
+        return self.audio if self.config.audio_file else None
 
     @property
     def scene_cuts(self) -> list[float]:
@@ -75,76 +105,74 @@ class Show:
 
     # -- start, run, stop ------------------------------------------------------------------------
     def run(self) -> Summary:
+        with ExitStack() as stack:
+            self._stack = stack
+            self._start(stack)
+            return self._loop()
+
+    def _start(self, stack: ExitStack) -> None:
+        """Every part, each stopped by ``stack`` in the reverse order."""
+        from vj.engine.host import AudioEngine
+        from vj.live.decode_worker import DecodeWorker
         from vj.live.stage import Stage
 
-        cfg = self.config
-        chaos.arm()
+        cfg, c = self.config, self.controls
+        t0 = chaos.arm()
+        self.faults.t0 = t0
         if cfg.osc:  # first: a busy port fails before a window opens
             from vj.control.osc import OscServer
 
-            c = self.controls
             self.osc = OscServer(host=cfg.osc_host, port=cfg.osc_port, profile=cfg.desk,
                                  feedback=cfg.feedback, status=lambda: self.status,
                                  names=c.names, allow=cfg.osc_allow,
                                  bank_folder_ok=self.library.folder_allowed, faults=self.faults)
+            stack.callback(_quietly("OSC", self.osc.stop))
             log.info("OSC on %s:%d (%s profile)", *self.osc.address, self.osc.profile.name)
+        # the audio process before GL and any model: nothing here can hold it up
+        self.audio = AudioEngine(self.faults, audio_file=cfg.audio_file, device=cfg.input_device,
+                                 pick=cfg.input_channels, loop=cfg.loop_audio, params=cfg.params,
+                                 chaos_t0=t0)
+        stack.callback(_quietly("audio", self.audio.stop))
+        self.audio.open()
         if cfg.midi_in:
             from vj.midi.live import MidiControl
 
-            self.midi = MidiControl(cfg.midi_in, self.faults, mapping=cfg.midi_map,
-                                    api=cfg.midi_api, soft=cfg.soft_takeover)
+            self.midi = self.tempo.midi = MidiControl(
+                cfg.midi_in, self.faults, mapping=cfg.midi_map, api=cfg.midi_api,
+                soft=cfg.soft_takeover)
+            stack.callback(_quietly("MIDI", self.midi.stop))
         if cfg.link:
             from vj.live.tempo import LinkSession
 
-            self.link = LinkSession(self.faults, bpm=cfg.link_bpm, quantum=cfg.beats_per_bar)
-        parts = [p for p in (self.osc, self.midi, self.link) if p is not None]
-        try:
-            self.source = open_input(cfg.audio_file, cfg.input_device, self.faults, sr=cfg.params.sr,
-                                     loop=cfg.loop_audio, pick=cfg.input_channels)
-            parts.append(self.source)
-            self.feeder = self.source if isinstance(self.source, FileInput) else None
-            self.stage = Stage(headless=cfg.headless, size=cfg.size, monitor=cfg.monitor,
-                               fullscreen=cfg.fullscreen, shaders=cfg.shaders,
-                               crossfade=cfg.crossfade, faults=self.faults, probe=self.probe,
-                               preview=(cfg.preview_size, cfg.preview_monitor) if cfg.preview
-                               else None)
-            parts.append(self.stage)
-            self._start_outputs(parts)
-            self.analysis = Analysis(self.source, cfg.params, self.faults)
-            self.decoder = DecodeWorker(self.faults, fallback=self.library.fallback)
-            self.auto = None
-            self.library.prepare([self.state.bank] + [n for n in self.library.names()
-                                                      if n != self.state.bank])
-            parts += [self.library.start(), self.decoder, self.analysis]
-            if cfg.auto:   # the taggers load before the loop, not under it
-                self._start_auto(preload=True)
-            self.decoder.start()
-            self.analysis.start()
-            if self.osc is not None:
-                self.osc.start()
-            for p in (self.midi, self.link):
-                if p is not None:
-                    p.start()
-            if not self.source.is_alive():
-                self.source.start()
-            return self._loop()
-        finally:
-            if getattr(self, "auto", None) is not None:
-                self.auto.stop()
-            for part in reversed(parts):   # every part stops and its thread is joined
-                try:
-                    part.stop() if hasattr(part, "stop") else None
-                    if hasattr(part, "close"):
-                        part.close()
-                except Exception as e:
-                    log.warning("stopping %s: %s", type(part).__name__, e)
+            self.link = self.tempo.link = LinkSession(self.faults, bpm=cfg.link_bpm,
+                                                      quantum=cfg.beats_per_bar)
+            stack.callback(_quietly("Link", self.link.stop))
+        self.stage = Stage(headless=cfg.headless, size=cfg.size, monitor=cfg.monitor,
+                           fullscreen=cfg.fullscreen, shaders=cfg.shaders,
+                           crossfade=cfg.crossfade, faults=self.faults, probe=self.probe,
+                           preview=(cfg.preview_size, cfg.preview_monitor) if cfg.preview
+                           else None)
+        stack.callback(_quietly("stage", self.stage.close))
+        self.stage.set_quality(self.render_scale.scale, self.render_scale.bicubic)
+        self.period = self.stage.target.period(cfg.fps)
+        self._start_outputs(stack)                 # stopped before the GL context
+        self.decoder = DecodeWorker(self.faults, fallback=self.library.fallback)
+        stack.callback(_quietly("decoder", self.decoder.stop))
+        self.library.prepare([self.state.bank] + [n for n in self.library.names()
+                                                  if n != self.state.bank])
+        stack.callback(_quietly("loader", self.library.start().stop))
+        if cfg.auto:   # the taggers load before the loop, not under it
+            self._start_auto(preload=True)
+        self.decoder.start()
+        for p in (self.osc, self.midi, self.link):
+            if p is not None:
+                p.start()
+        self.view = EnergyView(self.audio.board)
+        self.audio.start()
 
     def _loop(self) -> Summary:
-        cfg, c, tel, stage = self.config, self.controls, self.log, self.stage
-        period = 1.0 / cfg.fps
-        m = c.preset.motion
-        self.motion = Motion(m.segment, m.speed)
-        view = EnergyView(self.analysis.onsets)
+        cfg, c, tel, stage, view = self.config, self.controls, self.log, self.stage, self.view
+        period = self.period
         look = c.state.changed_look
         t0 = last = next_due = time.perf_counter()
         next_poll = t0 + 0.5
@@ -158,6 +186,7 @@ class Show:
             stage.target.poll()
             if stage.target.should_close():
                 break
+            chaos.hog()
             # 1. commands: desk, keyboard, loader, automatic genre
             self._commands(now, now - t0)
             if c.state.changed_look != look:   # a new preset: fade from what is on screen
@@ -166,9 +195,10 @@ class Show:
                     stage.renderer.start_crossfade()
                     stage.fade_start = now
             # 2. energy
-            pub = self.analysis.latest
-            e, onset, stale = view.read(pub, now)
-            self._audio_fault(stale and (pub.adc > 0 or now - t0 > START_GRACE))
+            e, onset, stale = view.read(now)
+            if e > self._peak:
+                self._peak = e
+            self._audio_fault(stale, now - t0 > START_GRACE)
             # 3. motion; the decode worker decodes the next frame's position meanwhile
             self.motion.step(now, now - t0, dt, e, onset, c, self.tempo.segment())
             src = self.library.source(c.state.bank) or self.library.placeholder(c.state.bank)
@@ -179,17 +209,26 @@ class Show:
             if slot is not None:
                 stage.show(slot, now)
             c.refresh()
-            self._hud_at = (now, e, pub)       # read by _hud_values when a HUD is due
+            self._hud_at = (now, e)            # read by _hud_values when a HUD is due
             stage.draw(now, now - t0, dt, c.fx, onset=onset, energy=e, state=c.state,
                        hud_values=self._hud_values)
             if self.feeds:
                 stage.feed(self.feeds)
             drawn, swap = stage.swap()
-            # 5. measure
-            tel.frame(swap - t0, dt, period, None if stale else (swap - pub.adc) * 1000.0)
+            # 5. measure, and shed load when the frames do not fit the display's period
+            adc = view.adc
+            # the energy's age from the grace on: a new stream first hands over what the
+            # sound server had buffered (the pulse plugin: 450 ms old, for about a second)
+            age = None if stale or now - t0 < START_GRACE else (now - adc) * 1000.0
+            tel.frame(swap - t0, dt, period, None if stale else (swap - adc) * 1000.0,
+                      (drawn - now) * 1000.0, age)
             if self.probe:
                 tel.brightness.push(stage.last_brightness)
                 tel.change.push(stage.last_change)
+            if self.render_scale.update(swap, drawn - now, period):
+                stage.set_quality(self.render_scale.scale, self.render_scale.bicubic)
+                log.info("%s: the frames did not fit the display's %.1f ms", 
+                         self.render_scale.describe(), period * 1000.0)
             if swap >= next_poll:
                 next_poll = swap + 0.5
                 self._housekeeping(swap, e)
@@ -212,7 +251,7 @@ class Show:
         if self.link is not None:
             self.tempo.follow_link()
         c.keys(self.stage.target, now)
-        c.release(now, 0.5 / self.config.fps)
+        c.release(now, 0.5 * self.period)
         c.events(now)
         c.switch_when_ready(now)
         if c.state.auto and self.auto is None:   # started on the first /vj/auto 1
@@ -220,7 +259,7 @@ class Show:
         if self.auto is not None:
             c.auto_genre(self.auto.genre, now, t)
 
-    def _start_outputs(self, parts: list) -> None:
+    def _start_outputs(self, stack: ExitStack) -> None:
         """--ndi / --output: a sink that cannot open stops the show before it starts."""
         from vj.live.frame_out import FrameFeed
         from vj.live.outputs import make_sink
@@ -229,72 +268,53 @@ class Show:
         for spec in cfg.outputs:
             sink = make_sink(spec)
             try:
-                feed = FrameFeed(sink, cfg.output_size or cfg.size, cfg.fps, self.faults)
+                feed = FrameFeed(sink, cfg.output_size or cfg.size, 1.0 / self.period,
+                                 self.faults)
                 feed.start(self.stage.target.ctx)
             except VjError:
                 raise
             except Exception as e:
                 raise VjError(f"--output {spec}: cannot open ({str(e)[:160]})") from None
-            parts.insert(parts.index(self.stage), feed)   # stopped before the GL context
+            stack.callback(_quietly(f"output {spec}", feed.stop))
             self.feeds.append(feed)
 
     def _start_auto(self, preload: bool = False) -> None:
         from vj.live.autogenre import AutoGenre
 
         cfg = self.config
-        self.auto = AutoGenre(self.analysis, self.faults, interval=cfg.auto_interval,
-                              hold=cfg.auto_hold, current=self.controls.state.preset)
+        self.auto = AutoGenre(self.audio, self.faults, sr=cfg.params.sr,
+                              interval=cfg.auto_interval, hold=cfg.auto_hold,
+                              current=self.controls.state.preset)
         if preload:
             self.auto.load()
+        self._stack.callback(_quietly("automatic genre", self.auto.stop))
         self.auto.start()
 
-    def _audio_fault(self, stale: bool) -> None:
-        if stale:
-            why = getattr(self.source, "fault", lambda: None)() or "no audio"
+    def _audio_fault(self, stale: bool, started: bool) -> None:
+        """Missing audio is a fault once the stream had its grace, or at once when the
+        audio says why (the file ended, the input is lost)."""
+        why = self.audio.fault() if stale else None
+        if stale and (started or why):
+            why = why or "no audio"
             self.faults.report("audio", why if why.startswith("no audio") else f"no audio ({why})")
         elif self.faults.active("audio"):
             self.faults.clear("audio", "audio is back")
 
     def _hud_values(self) -> dict:
-        now, e, pub = self._hud_at
-        osc = self.osc
-        src = self.stage.source
-        return {"fps": self.log.fps.per_second(now - self.t0),
-                "decode_fps": self.decoder.fps(time.perf_counter()),
-                "decode_ms": self.decoder.decode_ms.last(), "decoder": getattr(src, "name", "-"),
-                "latency_ms": self.log.latency_ms.last(), "P": pub.frame.percussive,
-                "H": pub.frame.harmonic, "E": e, "level": pub.frame.level,
-                "preset": self.state.preset, "bank": self.state.bank,
-                "osc": (osc.stats.packets, osc.stats.bad) if osc else (0, 0),
-                "overruns": self.analysis.overruns, "fault": self.faults.active(),
-                "bpm": self.state.bpm, "tempo_source": self.state.tempo_source,
-                "next": self.controls.next_up(),
-                "midi": self.status.get("midi", "")}
+        return hud_values(self, *self._hud_at)
 
     def _housekeeping(self, swap: float, e: float) -> None:
         try:
             self.stage.shaders.poll()
         except Exception as e_:
             self.faults.report("shaders", f"reload failed ({e_})")
-        lat = self.log.latency_ms
-        self.status = {"fps": self.log.fps.per_second(swap - self.t0), "preset": self.state.preset,
-                       "energy": e, "latency_ms": lat.last() if len(lat) else 0.0,
-                       "dropped": self.log.drops, "fault": self.faults.active() or "",
-                       "midi": self.midi.status() if self.midi else ""}
+        self.status = status_values(self, swap, self._peak)
+        self._peak = 0.0
 
     def _summary(self, seconds: float) -> Summary:
-        t = self.log
-        osc = self.osc
-        return Summary(
-            t.frames, seconds, t.drops, t.frames / max(seconds, 1e-9),
-            t.frame_ms.percentile(50), t.frame_ms.percentile(99), t.longest_ms,
-            self.decoder.decode_ms.percentile(50),
-            self.decoder.decode_ms.count / max(seconds, 1e-9), t.latency_ms.percentile(50),
-            osc.stats.packets if osc else 0, osc.stats.bad if osc else 0,
-            getattr(self.stage.source, "name", "none"), self.analysis.overruns,
-            getattr(self.source, "status_flags", 0), self.faults.listing(),
-            tempo=self._tempo_report())
+        s = summary(self, seconds)
+        if self.config.summary_json:
+            from vj.live.report import write_json
 
-    def _tempo_report(self) -> str:
-        return "; ".join(x for x in (self.tempo.report(), self.controls.quantiser.report(),
-                                     *(f.report() for f in self.feeds)) if x)
+            write_json(s, self.config.summary_json)
+        return s

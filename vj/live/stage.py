@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from vj.live import chaos
+from vj import chaos
 from vj.live.faults import Faults
 from vj.render.fx import Uniforms, compute, crossfade_level
 from vj.render.hud import Hud
@@ -45,6 +45,7 @@ class Stage:
             self.preview = Preview(self.target, *preview)
         self.renderers: dict = {}
         self.renderer = None
+        self.scale, self.bicubic = 1.0, True   # the presentation's quality (vj.live.adapt)
         self.source = None           # the frame source of what is on screen
         self.uniforms = Uniforms()
         self.hud = Hud()
@@ -61,7 +62,15 @@ class Stage:
             out = self.out_size if self.headless else self.target.size
             r = self.renderers[size] = Renderer(self.target.ctx, size, out, shaders=self.shaders,
                                                 sync=self.target.gpu.between_passes())
+            r.scale, r.bicubic = self.scale, self.bicubic
         return r
+
+    def set_quality(self, scale: float, bicubic: bool) -> None:
+        """Draw the presentation at ``scale`` of the target's resolution (the show
+        sheds load, or --render-scale), with or without the bicubic upscale."""
+        self.scale, self.bicubic = scale, bicubic
+        for r in self.renderers.values():
+            r.scale, r.bicubic = scale, bicubic
 
     def show(self, slot, now: float) -> None:
         """Upload a newly decoded frame (crossfading when it comes from another source)."""

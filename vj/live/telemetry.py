@@ -35,6 +35,16 @@ class Ring:
         v = self.values()
         return float(np.percentile(v, q)) if len(v) else default
 
+    def summary(self) -> dict:
+        """Median, p90, p99 and largest of the stored values (rounded: for reports)."""
+        v = self.values()
+        if not len(v):
+            return {"p50": None, "p90": None, "p99": None, "max": None, "count": 0}
+        p50, p90, p99 = np.percentile(v, [50, 90, 99])
+        return {"p50": round(float(p50), 3), "p90": round(float(p90), 3),
+                "p99": round(float(p99), 3), "max": round(float(v.max()), 3),
+                "count": int(self.count)}
+
     def __len__(self) -> int:
         return min(self.count, len(self.data))
 
@@ -71,7 +81,9 @@ class Telemetry:
     def __init__(self, probe: bool = False, capacity: int = CAPACITY) -> None:
         self.wall = Ring(capacity)          # swap time, s since the loop started
         self.frame_ms = Ring(capacity)
+        self.busy_ms = Ring(capacity)       # a frame's work, GPU included, before the swap
         self.latency_ms = Ring(capacity)
+        self.energy_age_ms = Ring(capacity)  # the newest energy's age (from its ADC time)
         self.frames = 0
         self.drops = 0
         self.longest_ms = 0.0               # after the first second
@@ -81,8 +93,12 @@ class Telemetry:
             self.brightness = Ring(capacity)
             self.change = Ring(capacity)
 
-    def frame(self, wall: float, dt: float, period: float, latency_ms: float | None) -> None:
+    def frame(self, wall: float, dt: float, period: float, latency_ms: float | None,
+              busy_ms: float = 0.0, age_ms: float | None = None) -> None:
         self.wall.push(wall)
+        self.busy_ms.push(busy_ms)
+        if age_ms is not None:
+            self.energy_age_ms.push(age_ms)
         self.fps.tick(wall)
         if self.frames:  # the first frame has no interval
             ms = dt * 1000.0

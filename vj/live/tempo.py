@@ -148,17 +148,22 @@ class Quantiser:
 
 class TempoSources:
     """Which source leads the tempo, and its beat grid: Link, else MIDI clock, else
-    tap tempo (the last tap is beat 1).  Reads the show's parts; no state of its own."""
+    tap tempo (the last tap is beat 1).  ``state``: the show's state; ``link`` and
+    ``midi`` are set when those parts start.  No state of its own."""
 
-    def __init__(self, show) -> None:
-        self.show = show
+    def __init__(self, state, *, bars_per_keyframe: float | None = None,
+                 beats_per_bar: int = 4) -> None:
+        self.state = state
+        self.bars_per_keyframe, self.beats_per_bar = bars_per_keyframe, beats_per_bar
+        self.link = None          # vj.live.tempo.LinkSession
+        self.midi = None          # vj.midi.live.MidiControl (its input's clock)
         self.adopted_after: float | None = None   # s from Link's start to a peer's tempo
 
     def follow_link(self) -> None:
         """Link leads the tempo; a tap or /vj/bpm here is sent to the session."""
         import time
 
-        st, link = self.show.state, self.show.link
+        st, link = self.state, self.link
         if st.tempo_source in ("tap", "osc", "key") and st.bpm:
             link.set_tempo(st.bpm)
         r = link.read()
@@ -170,11 +175,10 @@ class TempoSources:
 
     def segment(self) -> float | None:
         """Seconds per keyframe with --bars-per-keyframe N and a tempo, else None."""
-        cfg = self.show.config
-        return segment_seconds(cfg.bars_per_keyframe, cfg.beats_per_bar, self.show.state.bpm)
+        return segment_seconds(self.bars_per_keyframe, self.beats_per_bar, self.state.bpm)
 
     def report(self) -> str:
-        st = self.show.state
+        st = self.state
         out = f"tempo {st.bpm:.1f} bpm ({st.tempo_source})" if st.bpm else ""
         if self.adopted_after is not None:
             out += f", the session's tempo adopted {self.adopted_after:.2f} s after joining"
@@ -182,14 +186,13 @@ class TempoSources:
 
     def grid(self, now: float):
         """(beat, tempo) of the leading source at ``now``, or None without one."""
-        show = self.show
-        r = show.link.read() if show.link is not None else None
+        r = self.link.read() if self.link is not None else None
         if r is not None:
             return r[0], r[1]
-        clock = show.midi.input.clock if show.midi is not None else None
+        clock = self.midi.input.clock if self.midi is not None else None
         if clock is not None and clock.running and clock.bpm():
             return clock.beat(now), clock.bpm()
-        st = show.state
+        st = self.state
         if st.bpm and st.taps:
             return (now - st.taps[-1]) * st.bpm / 60.0, st.bpm
         return None

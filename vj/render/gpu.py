@@ -18,6 +18,40 @@ log = logging.getLogger("vj.render")
 SOFTWARE = ("llvmpipe", "softpipe", "swiftshader", "software", "swrast")
 
 
+#: Niceness added to a software renderer's rasteriser threads (Linux) where they cannot
+#: be made idle-priority (SCHED_IDLE): they use every core while a frame is drawn, and
+#: the audio (vj's audio process, the sound server) must get a core the moment it
+#: wakes.  Lowering one's own threads needs no privilege.
+RASTER_NICE = 10
+
+
+def yield_to_audio(ctx) -> int:
+    """On a software renderer, lower the priority of its rasteriser threads (named
+    ``llvmpipe-N`` by Mesa) to idle; returns how many.  The show's own threads keep
+    theirs, and the rasterisers still get every moment the CPU has to spare."""
+    import os
+    import sys
+
+    renderer = str(ctx.info.get("GL_RENDERER", "")).lower()
+    if not sys.platform.startswith("linux") or not any(s in renderer for s in SOFTWARE):
+        return 0
+    done = 0
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/comm") as f:
+                name = f.read().strip()
+            if name.startswith(("llvmpipe", "lp:", "softpipe")):
+                try:   # run only on time nothing else wants (no privilege needed)
+                    os.sched_setscheduler(int(tid), os.SCHED_IDLE, os.sched_param(0))
+                except (OSError, AttributeError):
+                    nice = os.getpriority(os.PRIO_PROCESS, int(tid))
+                    os.setpriority(os.PRIO_PROCESS, int(tid), min(19, nice + RASTER_NICE))
+                done += 1
+    except OSError as e:   # another platform's layout: the show goes on as it is
+        log.debug("rasteriser threads: %s", e)
+    return done
+
+
 class GpuWait:
     """``wait()``: glFinish on the current context, with the lock released.
 

@@ -28,7 +28,8 @@ class Hud:
     def lines(v: dict) -> list[str]:
         out = [f"render {v['fps']:5.1f} fps   decode {v.get('decode_fps', 0.0):5.1f} fps "
                f"{v['decode_ms']:5.1f} ms ({v['decoder']})",
-               f"audio-to-photon {v['latency_ms']:5.1f} ms   {v['target']}",
+               f"audio-to-photon {v['latency_ms']:5.1f} ms   {v['target']}"
+               + (f"   scale {v['scale']:g}" if v.get("scale", 1.0) != 1.0 else ""),
                f"input {_bar((v.get('level', -120.0) + 60.0) / 60.0)} {v.get('level', -120.0):4.0f} dB"
                f"   ring overruns {v.get('overruns', 0)}",
                f"P {_bar(v['P'])}  H {_bar(v['H'])}  E {_bar(v['E'])}",

@@ -36,17 +36,22 @@ class HeadlessTarget:
     flip = False
 
     def __init__(self, size: tuple[int, int]) -> None:
-        from vj.render.gpu import GpuWait
+        from vj.render.gpu import GpuWait, yield_to_audio
 
         self.ctx, loader = headless_context(with_loader=True)
         self._loader = loader            # owns the EGL context
         self.gpu = GpuWait(self.ctx, _address_of(loader.load, "glFinish"))
+        yield_to_audio(self.ctx)
         self.size = size
         self.keys: deque = deque()
         self.name = f"headless {size[0]}x{size[1]} ({self.ctx.info['GL_RENDERER']})"
 
     def framebuffer(self, renderer):
         return None  # the renderer's own off-screen output
+
+    def period(self, fps: float) -> float:
+        """The frame period: headless, the show paces itself at ``fps``."""
+        return 1.0 / fps
 
     def swap(self) -> None:
         pass
@@ -125,10 +130,11 @@ class WindowTarget:
         glfw.make_context_current(self.window)
         glfw.swap_interval(1 if vsync else 0)
         self.ctx = moderngl.create_context(require=330)
-        from vj.render.gpu import GpuWait
+        from vj.render.gpu import GpuWait, yield_to_audio
 
         self.gpu = GpuWait(self.ctx, _address_of(
             lambda n: _address(glfw.get_proc_address(n)), "glFinish"))
+        yield_to_audio(self.ctx)
         self.keys: deque = deque(maxlen=64)
         glfw.set_key_callback(self.window, self._on_key)
         glfw.set_monitor_callback(self._on_monitor)
@@ -202,6 +208,15 @@ class WindowTarget:
 
     def framebuffer(self, renderer):
         return self.ctx.screen
+
+    def period(self, fps: float) -> float:
+        """The frame period: the refresh of the monitor the window is on (vsync paces the
+        show; ``fps`` only where the monitor does not say)."""
+        glfw = self.glfw
+        m = glfw.get_window_monitor(self.window) or glfw.get_primary_monitor()
+        mode = glfw.get_video_mode(m) if m else None
+        rate = getattr(mode, "refresh_rate", 0) if mode else 0
+        return 1.0 / rate if rate and rate > 0 else 1.0 / fps
 
     def swap(self) -> None:
         self.glfw.swap_buffers(self.window)

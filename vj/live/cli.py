@@ -36,7 +36,8 @@ def cmd_live(args) -> int:
                      beats_per_bar=args.beats_per_bar, bars_per_keyframe=args.bars_per_keyframe,
                      outputs=[f"ndi:{n}" for n in args.ndi] + args.output,
                      output_size=args.output_size, preview=args.preview,
-                     preview_size=args.preview_size, preview_monitor=args.preview_monitor)
+                     preview_size=args.preview_size, preview_monitor=args.preview_monitor,
+                     render_scale=args.render_scale, summary_json=args.summary_json)
     show = Show(cfg)
     summary = show.run()
     print(summary.text())
@@ -84,6 +85,16 @@ def _channels(text: str) -> list[int]:
     if not chans or min(chans) < 1 or len(set(chans)) != len(chans):
         raise argparse.ArgumentTypeError(f"{text!r}: channel numbers from 1, each once")
     return [c - 1 for c in chans]
+
+
+def _scale(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.25 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: between 0.25 and 1")
+    return v
 
 
 def add_live_parser(sub) -> None:
@@ -167,6 +178,14 @@ def add_live_parser(sub) -> None:
     p.add_argument("--bars-per-keyframe", type=positive_float, metavar="N",
                    help="with a tempo (Link, MIDI clock, tap): move one keyframe per N bars "
                    "on average instead of the preset's segment")
+    p.add_argument("--render-scale", type=_scale, metavar="S",
+                   help="draw the picture at S (0.25-1) of the output's resolution and "
+                   "stretch it (default: adaptive, lowered in steps while the frames do not "
+                   "fit the display's period, raised again when they do)")
+    p.add_argument("--summary-json", metavar="FILE",
+                   help="write the closing summary as JSON (frames, frame-time and latency "
+                   "percentiles, overruns, hops analysed, faults with their times, render "
+                   "scale) for tools")
     p.add_argument("--no-soft-takeover", action="store_true",
                    help="MIDI faders set their level at once instead of picking it up")
     p.set_defaults(func=cmd_live)

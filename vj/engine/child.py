@@ -1,0 +1,245 @@
+"""The audio process: ``python -m vj.engine.child`` (started by vj.engine.host).
+
+It opens the input (a device by name, or a file played from the show's start time),
+and then loops: the capture fills its ring, :class:`~vj.engine.analysis.HopAnalysis`
+publishes each hop on the shared board, the heartbeat says it is alive.  Faults go
+to the show as JSON lines on stdout.  It leaves with ``os._exit`` (never waiting on
+PortAudio): when the input is lost (the show starts a fresh process, which finds the
+device again by name), when the show closes its stdin, or when the show is gone.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import mmap
+import os
+import sys
+import threading
+import time
+
+#: Exit codes the show reads.
+EXIT_DONE, EXIT_ERROR, EXIT_LOST = 0, 2, 3
+#: Longest pause between two attempts to open a device that is not there (they start
+#: at 0.25 s and double): a device that comes back is found within about this long.
+RETRY_MAX = 1.0
+
+
+class Channel:
+    """JSON lines to the show.  Never blocks: stdout is non-blocking, and a message
+    that does not fit in the pipe is dropped (the show reads it all the time; a show
+    that does not is hung and will not miss it)."""
+
+    def __init__(self) -> None:
+        self.fd = sys.stdout.fileno()
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(self.fd, False)
+        self.active: dict[str, str] = {}
+        self.dropped = 0
+
+    def send(self, _type: str, **kw) -> None:
+        data = (json.dumps({"t": _type, **kw}) + "\n").encode()
+        try:
+            os.write(self.fd, data)
+        except BlockingIOError:
+            self.dropped += 1
+        except OSError:          # the show is gone
+            os._exit(EXIT_DONE)
+
+    # the small part of vj.live.faults.Faults the capture and analysis use
+    def report(self, part: str, message: str) -> None:
+        if self.active.get(part) != message:
+            self.active[part] = message
+            self.send("fault", part=part, msg=message)
+
+    def clear(self, part: str, message: str | None = None) -> None:
+        if self.active.pop(part, None) is not None:
+            self.send("clear", part=part, msg=message or "")
+
+
+def _watch_parent(ppid: int) -> None:
+    """Leave when the show closes stdin or dies (even by kill -9: the pipe closes)."""
+    if sys.platform.startswith("linux"):
+        try:   # and the kernel kills us if the show's thread that started us dies
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))   # PR_SET_PDEATHSIG
+        except Exception:
+            pass
+    if os.getppid() != ppid:
+        os._exit(EXIT_DONE)
+    stdin = sys.stdin.buffer
+    while True:
+        line = stdin.readline()
+        if not line:
+            os._exit(EXIT_DONE)
+        cmd = line.decode(errors="replace").split()
+        if cmd[:1] == ["play"] and len(cmd) == 2:
+            PLAY.append(float(cmd[1]))
+            STARTED.set()
+
+
+PLAY: list[float] = []
+STARTED = threading.Event()
+
+
+def _open(args, ch: Channel, board):
+    """The input, or None after a user's error (``--strict``: reported, exit)."""
+    from vj.engine import board as B
+    from vj.errors import VjError
+
+    if args.file:
+        from vj.audio.sources import FileSource
+        from vj.engine.capture import FileInput
+
+        try:
+            samples = FileSource(args.file, sr=args.sr).samples
+        except VjError as e:
+            ch.send("error", msg=str(e))
+            os._exit(EXIT_ERROR)
+        return FileInput(samples, sr=args.sr, loop=args.loop, report=ch.report)
+    from vj.engine.capture import DeviceInput, reinit_portaudio
+
+    pick = [int(x) for x in args.pick.split(",")] if args.pick else None
+    backoff, first = 0.25, True
+    while True:
+        board.ints[B.I_PHASE] = B.OPENING
+        board.floats[B.F_HEARTBEAT] = time.perf_counter()
+        try:
+            if not first:
+                reinit_portaudio()
+            return DeviceInput(args.device, pick=pick)
+        except Exception as e:
+            why = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+            if args.strict:
+                ch.send("error", msg=why if isinstance(e, VjError) else
+                        f"audio input {args.device!r}: cannot start ({why})")
+                os._exit(EXIT_ERROR)
+            ch.report("input", f"audio input {args.device!r} unavailable ({why}); retrying")
+        first = False
+        board.ints[B.I_PHASE] = B.WAITING
+        end = time.perf_counter() + backoff
+        while time.perf_counter() < end:
+            board.floats[B.F_HEARTBEAT] = time.perf_counter()
+            time.sleep(0.05)
+        backoff = min(backoff * 2, RETRY_MAX)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m vj.engine.child")
+    ap.add_argument("--board-fd", type=int)
+    ap.add_argument("--board-path")
+    ap.add_argument("--history", type=int, required=True)
+    ap.add_argument("--params", required=True, help="EnergyParams as JSON")
+    ap.add_argument("--file")
+    ap.add_argument("--loop", action="store_true")
+    ap.add_argument("--device")
+    ap.add_argument("--pick", help="0-based channels, comma-separated")
+    ap.add_argument("--start-wall", type=float, help="files: sample 0 fed at this time")
+    ap.add_argument("--strict", action="store_true", help="the show's first start")
+    ap.add_argument("--chaos-t0", type=float)
+    ap.add_argument("--ppid", type=int, required=True)
+    args = ap.parse_args(argv)
+
+    threading.Thread(target=_watch_parent, args=(args.ppid,), daemon=True,
+                     name="vj-engine-parent").start()
+    from vj import chaos
+    from vj.audio.energy import EnergyParams
+    from vj.engine import board as B
+    from vj.engine.analysis import HopAnalysis
+
+    chaos.arm(t0=args.chaos_t0)
+    params = json.loads(args.params)
+    params = EnergyParams(**{k: tuple(v) if isinstance(v, list) else v
+                             for k, v in params.items()})
+    args.sr = params.sr
+    from vj.engine.board import board_size
+
+    size = board_size(args.history)
+    if args.board_fd is not None:
+        mm = mmap.mmap(args.board_fd, size)
+    else:
+        with open(args.board_path, "r+b") as f:
+            mm = mmap.mmap(f.fileno(), size)
+    board = B.Board(mm, args.history)
+    board.ints[B.I_PID] = os.getpid()
+    board.ints[B.I_PHASE] = B.STARTING
+    board.floats[B.F_LAST_PUBLISHED] = 0.0   # a restart's pause is not a publication gap
+    board.floats[B.F_HEARTBEAT] = time.perf_counter()
+    ch = Channel()
+    src = _open(args, ch, board)
+    analysis = HopAnalysis(src, params, board)   # its imports too before "ready"
+    tap = os.environ.get("VJ_AUDIO_TAP")
+    if tap:   # diagnostics: what was analysed and published, hop by hop (tests)
+        os.makedirs(tap, exist_ok=True)
+        analysis.tap = (open(os.path.join(tap, f"analysed-{os.getpid()}.f32"), "wb", buffering=0),
+                        open(os.path.join(tap, f"energy-{os.getpid()}.f64"), "wb", buffering=0))
+    board.floats[B.F_RATE] = src.rate
+    ch.send("ready", name=src.name, rate=src.rate, channels=src.ring.channels,
+            kind="file" if args.file else "device")
+    if args.file:
+        if args.start_wall is None:     # the show says when its first frame is
+            board.ints[B.I_PHASE] = B.WAITING
+            while not STARTED.wait(0.05):
+                board.floats[B.F_HEARTBEAT] = time.perf_counter()
+            args.start_wall = PLAY[0]
+        board.floats[B.F_START_WALL] = args.start_wall
+        src.play(args.start_wall)
+    return run(src, analysis, board, ch, args.ppid)
+
+
+def run(src, analysis, board, ch, ppid: int) -> int:
+    from vj.engine import board as B
+
+    board.ints[B.I_PHASE] = B.RUNNING
+    floats, ints = board.floats, board.ints
+    heard = ended = False
+    status0 = 0
+    next_check = 0.0
+    while True:
+        now = time.perf_counter()
+        floats[B.F_HEARTBEAT] = now
+        try:
+            n = analysis.pump(now)
+            if n and "analysis" in ch.active:
+                ch.clear("analysis", "analysis running again")
+        except Exception as e:   # report, start again on a clean engine
+            ch.report("analysis", f"analysis failed ({e}); restarted")
+            analysis.reset()
+            n = 0
+        if now >= next_check:      # ten times a second
+            next_check = now + 0.1
+            if os.getppid() != ppid:
+                os._exit(EXIT_DONE)
+            if src.status_flags != status0:
+                ints[B.I_STATUS] += src.status_flags - status0
+                status0 = src.status_flags
+            try:
+                why = src.lost(now)
+            except Exception as e:   # the watchdog itself failed: treat as lost
+                why = f"audio input check failed: {e}"
+            if why is not None:
+                ch.report("input", why + "; reconnecting")
+                os._exit(EXIT_LOST)       # never stop() a lost stream: it can hang
+            if not heard and getattr(src, "last_callback", 1.0) > 0.0:
+                heard = True          # the show clears an input fault of an earlier process
+                ch.send("heard")
+            if getattr(src, "finished", False) and not ended:
+                ended = True
+                ch.send("ended")
+        if n == 0:
+            time.sleep(0.001)
+
+
+if __name__ == "__main__":
+    code = EXIT_DONE
+    try:
+        main()
+    except KeyboardInterrupt:
+        pass
+    except BaseException:     # a bug: its traceback on stderr, and the show starts another
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    os._exit(code)
