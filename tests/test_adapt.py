@@ -78,7 +78,7 @@ def test_a_show_too_big_for_its_renderer_lowers_its_scale_and_says_so(tmp_path, 
     out = tmp_path / "s.json"
     res = subprocess.run([sys.executable, "-m", "vj", "live", "--bank", str(art_bank),
                           "--audio-file", str(drum_song), "--headless", "--no-osc",
-                          "--window-size", "3840x2160", "--duration", "14",
+                          "--size", "3840x2160", "--duration", "14",
                           "--summary-json", str(out)], capture_output=True, text=True,
                          timeout=120)
     assert res.returncode == 0, res.stderr

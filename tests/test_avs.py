@@ -105,7 +105,7 @@ def test_silence_and_tiny_audio_have_no_events():
 
 @pytest.fixture(scope="module")
 def drum_videos(tmp_path_factory, drum_song, art_bank):
-    from vj.record import record
+    from vj.record.render import record
 
     d = tmp_path_factory.mktemp("avs")
     out = {}
@@ -126,7 +126,7 @@ def test_energy_driver_beats_linear_driver(drum_videos):
 
 def _cut_video(path, song, cut_times, duration, fps=30):
     from vj.generate.artwork import artwork
-    from vj.video import VideoWriter
+    from vj.record.video import VideoWriter
 
     imgs = [np.asarray(artwork(seed=s, size=96)) for s in (1, 2)]
     frames = int(round(duration * fps))
@@ -187,7 +187,7 @@ def test_compare_prints_both_drivers(tmp_path, drum_song, art_bank):
 
 def test_bad_videos(tmp_path, drum_song):
     from vj.generate.artwork import artwork
-    from vj.video import VideoWriter
+    from vj.record.video import VideoWriter
 
     one = tmp_path / "one.mp4"
     with VideoWriter(one, 64, 64, 30, song=str(drum_song), duration=1 / 30) as vw:

@@ -28,6 +28,8 @@ def test_every_subcommand_has_help_for_its_options(cmd):
     assert parser.description
     for action in parser._actions:
         assert action.help and action.help.strip(), f"{cmd}: {action.option_strings} has no help"
+        if action.help == argparse.SUPPRESS:   # an old spelling kept for a release
+            continue
         for opt in action.option_strings:
             assert opt in res.stdout
 
@@ -80,7 +82,7 @@ def test_prepare_image_bank_and_refuse_existing(tmp_path):
 
 def test_bad_arguments_exit_nonzero():
     res = run_vj("analyze", "x.wav", "--segment", "-3")
-    assert res.returncode == 2 and "must be > 0" in res.stderr
+    assert res.returncode == 2 and "must be above 0" in res.stderr
 
 
 def test_bench_keyframe_runs_the_same_code_on_the_tiny_model():
@@ -116,3 +118,34 @@ def test_real_architecture_has_the_published_sizes():
         assert 65 < count(VQModel(**A.MOVQ)) < 70
         assert 950 < count(PriorTransformer(**A.PRIOR)) < 1100
         assert 1800 < count(CLIPVisionModelWithProjection(CLIPVisionConfig(**A.CLIP_VISION))) < 1900
+
+
+@pytest.mark.parametrize("args,says", [
+    (["live", "--bank", "b", "--fps", "0"], "--fps: '0': must be above 0"),
+    (["live", "--bank", "b", "--osc-port", "70000"], "between 1 and 65535"),
+    (["live", "--bank", "b", "--beats-per-bar", "0"], "between 1 and 32"),
+    (["live", "--bank", "b", "--decoder", "onxx"], "invalid choice: 'onxx'"),
+    (["live", "--bank", "b", "--size", "12x9000"], "sizes between 16 and 8192"),
+    (["live", "--bank", "b", "--render-scale", "2"], "between 0.25 and 1"),
+    (["record", "s.wav", "--bank", "b", "-o", "x.mp4", "--size", "640x360"], "square"),
+    (["record", "s.wav", "--bank", "b", "-o", "x.mp4", "--fps", "0"], "between 1 and 240"),
+    (["bench", "decode", "--frames", "0"], "at least 1"),
+])
+def test_numbers_and_names_are_checked_when_the_command_line_is_read(args, says):
+    res = run_vj(*args)
+    assert res.returncode == 2 and says in res.stderr, res.stderr
+    assert len([x for x in res.stderr.splitlines() if "error:" in x]) == 1   # one line
+
+
+def test_old_spellings_still_work_for_a_release_with_a_line(tmp_path):
+    from vj.cli import build_parser
+
+    ap = build_parser()
+    args = ap.parse_args(["live", "--bank", "b", "--window-size", "320x240"])
+    assert args.size == (320, 240)
+    assert ap.parse_args(["live", "--bank", "b", "--size", "512"]).size == (512, 512)
+    args = ap.parse_args(["prepare", "--image", "a.png", "--bank", "b", "--decoder", "dir"])
+    assert args.decoder_model == "dir"
+    assert ap.parse_args(["midi", "learn", "--api", "jack"]).api == "jack"
+    res = run_vj("live", "--bank", tmp_path / "none", "--window-size", "64x48", "--headless")
+    assert "--window-size is now --size" in res.stderr

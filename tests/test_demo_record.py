@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import one_line_error, run_vj
-from vj.video import read_video_info
+from vj.record.video import read_video_info
 
 
 def test_demo_writes_a_playable_mp4_with_audio(tmp_path):
@@ -52,7 +52,7 @@ def test_record_linear_and_online_drivers(tmp_path, drum_song, art_bank):
 
 def test_segments_by_seconds_beats_and_sections():
     from vj.audio.synth import drum_and_chords
-    from vj.record import parse_segment, segment_bounds
+    from vj.motion.segments import parse_segment, segment_bounds
 
     assert parse_segment("10") == ("seconds", 10.0) == parse_segment("10s")
     assert parse_segment("16beats") == ("beats", 16.0)
@@ -172,7 +172,7 @@ def test_batched_decoding_gives_the_same_video(tmp_path, drum_song, kandinsky, a
     # ... and the pictures the decoder gives, before the encoder, to one level.
     from vj.bank import load_bank
     from vj.decode import open_frames
-    from vj.record import decoded_chunks
+    from vj.record.render import decoded_chunks
 
     bank = load_bank(path)
     ks = np.repeat(np.arange(2), 31)

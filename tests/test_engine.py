@@ -227,7 +227,7 @@ def test_the_audio_process_leaves_when_the_show_is_killed(long_song, art_bank):
 
     p = subprocess.Popen([sys.executable, "-m", "vj", "live", "--bank", str(art_bank),
                           "--audio-file", str(long_song), "--no-osc", "--headless",
-                          "--window-size", "64x48", "--duration", "30"],
+                          "--size", "64x48", "--duration", "30"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         show = psutil.Process(p.pid)

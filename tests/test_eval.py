@@ -74,8 +74,8 @@ def test_eval_command_on_a_song(tmp_path, drum_song):
 @pytest.mark.corpus
 def test_the_method_on_a_real_song():
     """The first corpus song (a rock song, its stems mixed), a 45 s excerpt."""
-    from vj.corpus import corpus
-    from vj.evaluate import run_eval
+    from vj.evaluation.corpus import corpus
+    from vj.evaluation.evaluate import run_eval
 
     songs = corpus()
     if not songs:
@@ -96,8 +96,8 @@ def test_live_energy_follows_the_reference_on_an_orchestral_track():
     than the causal median over the last 31 frames and than the first 2026-12-01 live
     settings (no sustain, no pooled decay, releasing peak), docs/energy.md."""
     from vj.audio.streaming import LIVE_PARAMS
-    from vj.corpus import corpus
-    from vj.evaluate import streaming_corr
+    from vj.evaluation.corpus import corpus
+    from vj.evaluation.evaluate import streaming_corr
 
     songs = [s for s in corpus() if s.name == "drascula-track11"]
     if not songs:

@@ -79,7 +79,7 @@ def test_silence_then_clicks_moves_only_after_the_first_click(click_song, art_ba
 def test_audio_to_photon_latency(click_song, art_bank):
     """Impulse in, first changed frame out: at most 50 ms at 60 Hz (image decoder)."""
     song, clicks = click_song
-    from vj.live.bench import impulse_latencies
+    from vj.bench.live import impulse_latencies
 
     show, s = _run([art_bank], song, duration=4.0)
     lat = impulse_latencies(show.log.wall, show.log.change, _click_walls(show, clicks))
@@ -147,7 +147,7 @@ def test_decode_failure_falls_back_to_keyframe_pictures(click_song, latent_bank,
 def test_live_cli_headless_prints_a_summary(click_song, art_bank):
     song, _ = click_song
     res = run_vj("live", "--bank", art_bank, "--audio-file", song, "--headless", "--duration", 2,
-                 "--window-size", "160x120", "--no-osc")
+                 "--size", "160x120", "--no-osc")
     assert res.returncode == 0, res.stderr
     assert "show summary:" in res.stdout and "dropped" in res.stdout and "latency" in res.stdout
 

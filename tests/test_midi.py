@@ -125,7 +125,7 @@ def jack():
 
 def test_midi_learn_writes_a_mapping_that_loads_again(jack, tmp_path):
     out = tmp_path / "learned.toml"
-    p = subprocess.Popen([sys.executable, "-m", "vj", "midi", "learn", "--api", "jack", "--port",
+    p = subprocess.Popen([sys.executable, "-m", "vj", "midi", "learn", "--midi-api", "jack", "--port",
                           "vj-test-ctl", "--out", str(out), "--targets", "master,cut,speed"],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)

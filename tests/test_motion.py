@@ -8,10 +8,14 @@ from vj.audio.energy import EnergyParams, energy_reference
 from vj.audio.streaming import StreamingEnergy
 from vj.audio.synth import click_train
 from vj.errors import ParameterError
-from vj.motion.drivers import (OnlineDriver, beat_segments, energy_positions, fixed_segments,
-                               linear_positions)
+from vj.motion.drivers import (
+    OnlineDriver,
+    beat_segments,
+    energy_positions,
+    fixed_segments,
+    linear_positions,
+)
 from vj.motion.slerp import KeyframeSlerp, slerp
-
 
 # -- slerp -------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from vj.prefetch import prefetch
+from vj.record.prefetch import prefetch
 
 
 def test_items_arrive_in_order_and_the_thread_ends():

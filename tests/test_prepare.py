@@ -177,7 +177,7 @@ def test_odd_but_valid_images_work(tmp_path, tiny_model):
     Image.fromarray(np.arange(200 * 300, dtype=np.uint16).reshape(200, 300)).save(deep)
     with Image.open(deep) as im:
         assert im.mode.startswith("I")  # really 16 bits per sample
-    for i, p in enumerate((huge, cmyk, deep)):
+    for _i, p in enumerate((huge, cmyk, deep)):
         res = _prepare(tmp_path, tiny_model, p, "--force")
         assert res.returncode == 0, (p, res.stderr)
         assert load_bank(tmp_path / "bank").count == 2

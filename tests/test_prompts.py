@@ -111,7 +111,7 @@ def test_clap_reaches_the_presets_musicnn_cannot_detect():
 # -- the real pipelines, tiny weights ---------------------------------------------------------
 
 def _prompts(song, m, *extra, tiny_model):
-    res = run_vj("prompts", song, "--json", "--model", tiny_model, *_model_args(m), *extra,
+    res = run_vj("prompts", song, "--json", "-", "--model", tiny_model, *_model_args(m), *extra,
                  timeout=600)
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout)

@@ -57,7 +57,7 @@ def test_an_exception_in_every_part_is_a_fault_and_the_show_goes_on(drum_song, a
             "engine@6")
     p = start_vj("live", "--bank", art_bank, "--bank-dir", latent_bank.parent,
                  "--audio-file", drum_song,
-                 "--headless", "--duration", 9, "--window-size", "160x120", "--hud", "--auto",
+                 "--headless", "--duration", 9, "--size", "160x120", "--hud", "--auto",
                  "--osc-host", "127.0.0.1", "--osc-port", port, env={"VJ_CHAOS": plan})
     t0 = time.perf_counter()
     # the first packet after 2.5 s meets the OSC fault; the first bank folder to load
@@ -88,7 +88,7 @@ def test_switching_banks_and_presets_every_two_seconds_keeps_the_frame_rate(
     port = free_port()
     a, b = latent_banks
     p = start_vj("live", "--bank", a, "--bank", b, "--audio-file", drum_song, "--loop",
-                 "--headless", "--duration", 31, "--window-size", "640x360",
+                 "--headless", "--duration", 31, "--size", "640x360",
                  "--decoder", "onnx", "--osc-host", "127.0.0.1", "--osc-port", port)
     t0 = time.perf_counter()
     schedule = []
@@ -123,7 +123,7 @@ def test_the_audio_server_restarted_under_the_show(pulse, drum_song, art_bank, t
     pulse.play(drum_song)
     p = subprocess.Popen([sys.executable, "-m", "vj", "live", "--bank", str(art_bank),
                           "--input-device", "pulse", "--headless", "--duration", "24",
-                          "--window-size", "160x120", "--osc-host", "127.0.0.1",
+                          "--size", "160x120", "--osc-host", "127.0.0.1",
                           "--osc-port", str(port), "--summary-json", str(out)], env=pulse.env,
                          text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     desk = Desk(port)
@@ -167,7 +167,7 @@ def test_the_audio_process_killed_under_the_show(drum_song, art_bank, tmp_path):
 
     port = free_port()
     p = start_vj("live", "--bank", art_bank, "--audio-file", drum_song, "--loop", "--headless",
-                 "--duration", 14, "--window-size", "160x120", "--osc-host", "127.0.0.1",
+                 "--duration", 14, "--size", "160x120", "--osc-host", "127.0.0.1",
                  "--osc-port", port)
     desk = Desk(port)
     log, t0, killed = [], time.perf_counter(), None
@@ -352,7 +352,7 @@ def test_a_packet_storm_on_a_slow_show_and_then_a_preset_that_is_applied(art_ban
     port = free_port()
     out = tmp_path / "s.json"
     p = start_vj("live", "--bank", art_bank, "--audio-file", drum_song, "--loop",
-                 "--headless", "--window-size", "3840x2160", "--render-scale", "1",
+                 "--headless", "--size", "3840x2160", "--render-scale", "1",
                  "--duration", 25, "--preset", "techno", "--osc-host", "127.0.0.1",
                  "--osc-port", port, "--summary-json", out)
     desk = Desk(port)

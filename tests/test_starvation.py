@@ -38,7 +38,7 @@ def _slow_show(tmp_path, art_bank, *source, env=None):
     out = tmp_path / "summary.json"
     env = {**(env or __import__("os").environ), "VJ_HOG": HOG, "VJ_AUDIO_TAP": str(tap)}
     res = subprocess.run([sys.executable, "-m", "vj", "live", "--bank", str(art_bank), *source,
-                          "--headless", "--no-osc", "--window-size", SLOW_SIZE,
+                          "--headless", "--no-osc", "--size", SLOW_SIZE,
                           "--render-scale", "1", "--duration", str(SECONDS),
                           "--summary-json", str(out)],
                          env=env, capture_output=True, text=True, timeout=SECONDS + 120)

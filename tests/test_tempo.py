@@ -53,7 +53,7 @@ def test_link_tempo_is_adopted_and_cuts_land_on_the_bar(art_bank, drum_song):
     script = (f"ip link set lo up; ip link set lo multicast on; "
               f"'{py}' '{peer}' 130 {port} 4 8 & "
               f"'{py}' -m vj live --headless --bank '{art_bank}' --audio-file '{drum_song}' "
-              f"--duration 8 --window-size 64x48 --link --quantize bar --osc-host 127.0.0.1 "
+              f"--duration 8 --size 64x48 --link --quantize bar --osc-host 127.0.0.1 "
               f"--osc-port {port}; wait")
     # Only loopback in the namespace: no Link traffic leaves this machine.
     r = subprocess.run(["unshare", "-rn", "sh", "-c", script], capture_output=True, text=True,

@@ -9,8 +9,16 @@ from tests.conftest import run_vj
 from vj.audio.synth import chord, drum_pattern
 from vj.understand.auto import GenreHold
 from vj.understand.genre import GENRE_TAGS, UNDETECTABLE, genre_of, mood_of
-from vj.understand.musicnn import (MSD_LABELS, MTT_LABELS, SR, WINDOW_FRAMES, Tagger, log_mel,
-                                   reference_inputs, windows)
+from vj.understand.musicnn import (
+    MSD_LABELS,
+    MTT_LABELS,
+    SR,
+    WINDOW_FRAMES,
+    Tagger,
+    log_mel,
+    reference_inputs,
+    windows,
+)
 from vj.understand.text import FALLBACK, classify
 
 EXPECTED = Path(__file__).parent / "data" / "musicnn_expected.json"
@@ -147,9 +155,14 @@ def test_text_classifier(text, genre):
     assert classify(text)[0] == genre
 
 
-def test_analyze_json_has_the_segment_table(drum_song):
-    res = run_vj("analyze", drum_song, "--json")
+def test_analyze_json_has_the_segment_table(drum_song, tmp_path):
+    res = run_vj("analyze", drum_song, "--json")   # the old flag: still works, with a line
     assert res.returncode == 0, res.stderr
+    assert "--json without a FILE is now --json -" in res.stderr
+    assert json.loads(res.stdout) == json.loads(run_vj("analyze", drum_song, "--json", "-").stdout)
+    path = tmp_path / "a.json"
+    table = run_vj("analyze", drum_song, "--no-tags", "--json", path)
+    assert "segments of 10 s" in table.stdout and json.loads(path.read_text())["segments"]
     out = json.loads(res.stdout)
     seg = out["segments"][0]
     for key in ("start", "end", "genre", "genre_confidence", "mood", "tempo", "section",

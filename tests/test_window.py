@@ -80,7 +80,7 @@ def test_live_in_a_window(xvfb, tmp_path, art_bank):
     sf.write(tmp_path / "c.wav", y, 22050)
     res = on_display(xvfb, "-m", "vj", "live", "--bank", str(art_bank),
                      "--audio-file", str(tmp_path / "c.wav"), "--duration", "2",
-                     "--window-size", "320x240", "--no-osc", "--hud")
+                     "--size", "320x240", "--no-osc", "--hud")
     assert "show summary:" in res.stdout
     frames = int(res.stdout.split("show summary: ")[1].split()[0])
     assert frames > 20
@@ -175,7 +175,7 @@ def test_preview_shows_the_projector_picture_with_the_hud(xvfb):
 def test_live_with_a_preview_window(xvfb, art_bank, drum_song):
     res = on_display(xvfb, "-m", "vj", "live", "--bank", str(art_bank),
                      "--audio-file", str(drum_song), "--duration", "2",
-                     "--window-size", "320x240", "--no-osc", "--preview",
+                     "--size", "320x240", "--no-osc", "--preview",
                      "--preview-size", "160x120")
     assert int(res.stdout.split("show summary: ")[1].split()[0]) > 20
     assert "preview failed" not in res.stdout + res.stderr

@@ -19,7 +19,7 @@ export NDI_CONFIG_DIR=$CFG
 run() {
     side=$1; shift
     line=$($PY -m vj live --headless --bank "$BANK" --audio-file "$SONG" --loop --no-osc \
-           --duration "$SECONDS_" --window-size "$SIZE" "$@" 2>/dev/null | grep "show summary")
+           --duration "$SECONDS_" --size "$SIZE" "$@" 2>/dev/null | grep "show summary")
     echo "$side: $line"
     echo "$line" | sed -n 's/.*(\([0-9.]*\) fps).* p99 \([0-9.]*\) ms.*/\1 \2/p' >> "$CFG/$side"
 }

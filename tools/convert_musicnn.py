@@ -35,7 +35,8 @@ def reference(model: str, x: np.ndarray) -> np.ndarray:
     import tensorflow as tf
     from musicnn import models
 
-    from vj.understand.musicnn import MODELS as LABELS, package_checkpoint
+    from vj.understand.musicnn import MODELS as LABELS
+    from vj.understand.musicnn import package_checkpoint
 
     tf.compat.v1.disable_eager_execution()
     tf.compat.v1.reset_default_graph()

@@ -83,7 +83,8 @@ def time_graph(g, iters):
 
 
 def profile(g, path, top=30):
-    from torch.profiler import ProfilerActivity, profile as prof
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as prof
 
     with prof(activities=[ProfilerActivity.CUDA]) as p:
         for _ in range(5):

@@ -25,7 +25,7 @@ import scipy.ndimage as nd
 from vj.audio.energy import _minmax, energy_reference, full_scale_power, mel_filterbank
 from vj.audio.normalise import Follower, release
 from vj.audio.streaming import LIVE_PARAMS, REFERENCE_PARAMS
-from vj.corpus import corpus
+from vj.evaluation.corpus import corpus
 
 P = LIVE_PARAMS
 MEL = mel_filterbank(P)

@@ -23,7 +23,7 @@ import numpy as np
 from vj.audio.energy import energy_reference, full_scale_power
 from vj.audio.normalise import PartNormaliser
 from vj.audio.streaming import LIVE_PARAMS, REFERENCE_PARAMS, StreamingEnergy
-from vj.corpus import corpus
+from vj.evaluation.corpus import corpus
 
 P = LIVE_PARAMS
 EXCERPT, SKIP = 45.0, 30.0

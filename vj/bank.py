@@ -14,7 +14,6 @@ renames it, so a crash never leaves a half-written bank behind.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import os
 import shutil
@@ -25,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from vj.errors import BankError
-from vj.fsmode import publish
+from vj.runtime.files import publish
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -53,14 +52,6 @@ class Bank:
     @property
     def size(self) -> tuple[int, int]:
         return int(self.manifest["width"]), int(self.manifest["height"])
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def make_manifest(mode: str, frames: np.ndarray, *, width: int, height: int, **fields) -> dict:

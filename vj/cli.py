@@ -6,12 +6,12 @@ import sys
 from pathlib import Path
 
 from vj import __version__
-from vj.cli_types import energy_options as _energy_options
-from vj.cli_types import energy_params as _params
-from vj.cli_types import nonneg_float as _nonneg_float
-from vj.cli_types import positive_float as _positive_float
 from vj.errors import VjError
-
+from vj.options import add_decoder, add_device, add_json, positive_int, square, video_fps, write_json
+from vj.options import energy_options as _energy_options
+from vj.options import energy_params as _params
+from vj.options import nonneg_float as _nonneg_float
+from vj.options import positive_float as _positive_float
 
 # -- commands ------------------------------------------------------------------------------
 
@@ -26,8 +26,8 @@ def cmd_demo(args) -> int:
 
 
 def cmd_analyze(args) -> int:
-    from vj.analyze import analyze, format_table, plot
     from vj.audio.sources import load
+    from vj.evaluation.analyze import analyze, format_table, plot
 
     params = _params(args)
     y = load(args.song, sr=params.sr)
@@ -43,14 +43,12 @@ def cmd_analyze(args) -> int:
         except TaggerError as e:   # the energy table does not need the tagger
             no_tags = f"genre and mood skipped: {e}"
     if args.json:
-        import json
-
         out = {"song": str(args.song), "duration": len(y) / params.sr, "onsets": len(onsets),
                **({"tags_skipped": no_tags} if no_tags else {}),
                "segments": [{**r.__dict__, **(music[i].as_dict() if music else {})}
                             for i, r in enumerate(rows)]}
-        print(json.dumps(out, indent=2))
-    else:
+        write_json(args.json, out)
+    if args.json != "-":
         print(f"{args.song}: {len(y) / params.sr:.2f} s, {len(onsets)} onsets, "
               f"{len(rows)} segments of {args.segment:g} s")
         print(format_table(rows))
@@ -71,7 +69,7 @@ def cmd_analyze(args) -> int:
 
 
 def cmd_record(args) -> int:
-    from vj.record import record
+    from vj.record.render import record
 
     res = record(args.song, args.bank, args.output, fps=args.fps, size=args.size,
                  interp=args.interp, segment=args.segment, start=args.start,
@@ -110,7 +108,7 @@ def _avs_params(args):
 def cmd_avs(args) -> int:
     params = _avs_params(args)
     if args.compare:
-        from vj.compare import compare, format_table, songs_in
+        from vj.evaluation.compare import compare, format_table, songs_in
 
         if not args.bank:
             raise VjError("--compare needs --bank (the bank to render the songs with)")
@@ -152,8 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="demo-output", help="output folder (default: demo-output)")
     p.add_argument("--duration", type=_positive_float, default=30.0,
                    help="song length in seconds (default 30)")
-    p.add_argument("--size", type=int, default=512, help="frame size in pixels (default 512)")
-    p.add_argument("--fps", type=int, default=30, help="frames per second (default 30)")
+    p.add_argument("--size", type=square, default=512, metavar="N",
+                   help="frame size in pixels (default 512)")
+    p.add_argument("--fps", type=video_fps, default=30, help="frames per second (default 30)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_demo)
 
@@ -164,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--segment", type=_positive_float, default=10.0,
                    help="segment length in seconds (default 10, the method's)")
     p.add_argument("--plot", metavar="PNG", help="write the figure to this PNG file")
-    p.add_argument("--json", action="store_true", help="print everything as JSON")
+    add_json(p, "everything")
     p.add_argument("--no-tags", action="store_true",
                    help="skip genre and mood tagging (faster)")
     _energy_options(p)
@@ -176,8 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("song", help="audio file")
     p.add_argument("--bank", required=True, help="bank folder (from vj prepare)")
     p.add_argument("-o", "--output", required=True, help="output video (.mp4, .mov, .mkv)")
-    p.add_argument("--fps", type=int, default=30, help="frames per second (default 30)")
-    p.add_argument("--size", type=int, default=None, help="frame size (default: the bank's)")
+    p.add_argument("--fps", type=video_fps, default=30, help="frames per second (default 30)")
+    p.add_argument("--size", type=square, default=None, metavar="N",
+                   help="frame size (default: the bank's)")
     p.add_argument("--interp", choices=["energy", "linear", "online"], default="energy",
                    help="driver: energy (the method), linear, or online (the live driver)")
     p.add_argument("--segment", default="10s",
@@ -192,15 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="hit accent: on a strong onset the picture jolts A of a transition "
                    "ahead and eases back (shown only; the driver is unchanged). Default 0.2 "
                    "for energy and online, 0 for linear; 0 turns it off")
-    p.add_argument("--decoder", default="auto",
-                   help="auto, torch, compile, tensorrt, onnx or image (model banks)")
-    p.add_argument("--device", default="auto", help="torch device for model banks")
-    p.add_argument("--batch", type=int, default=None,
+    add_decoder(p)
+    add_device(p)
+    p.add_argument("--batch", type=positive_int, default=None,
                    help="frames decoded per call for model banks (default 8 on a GPU, 1 on a CPU)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_record)
 
-    from vj.generate.command import add_prepare_parser
+    from vj.generate.cli import add_prepare_parser
 
     add_prepare_parser(sub)
 
@@ -221,8 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", metavar="SONG_OR_FOLDER",
                    help="render each song with both drivers and print the AVS table")
     p.add_argument("--bank", help="bank for --compare")
-    p.add_argument("--fps", type=int, default=30, help="--compare: frames per second")
-    p.add_argument("--size", type=int, default=None, help="--compare: frame size")
+    p.add_argument("--fps", type=video_fps, default=30, help="--compare: frames per second")
+    p.add_argument("--size", type=square, default=None, metavar="N",
+                   help="--compare: frame size")
     p.add_argument("--segment", type=_positive_float, default=10.0,
                    help="--compare: seconds per keyframe transition")
     g = p.add_argument_group("AVS parameters (defaults in docs/avs.md)")
@@ -241,12 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_avs)
 
-    from vj.bench_cli import add_bench_parser
+    from vj.bench.cli import add_bench_parser
+    from vj.evaluation.evaluate import add_eval_parser
     from vj.live.cli import add_devices_parser, add_live_parser
-
-    from vj.evaluate import add_eval_parser
     from vj.midi.learn import add_midi_parser
-    from vj.prompts.command import add_prompts_parser
+    from vj.prompts.cli import add_prompts_parser
 
     add_eval_parser(sub)
     add_prompts_parser(sub)

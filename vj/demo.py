@@ -14,7 +14,7 @@ from vj.audio.synth import drum_and_chords
 from vj.bank import save_bank
 from vj.generate.artwork import write_artworks
 from vj.generate.images import image_bank
-from vj.record import RecordResult, record
+from vj.record.render import RecordResult, record
 
 DEMO_SR = 44100
 

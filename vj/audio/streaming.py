@@ -11,8 +11,14 @@ import math
 
 import numpy as np
 
-from vj.audio.energy import (SILENT_FRAME, EnergyCurve, EnergyFrame, EnergyParams,
-                             full_scale_power, mel_filterbank)
+from vj.audio.energy import (
+    SILENT_FRAME,
+    EnergyCurve,
+    EnergyFrame,
+    EnergyParams,
+    full_scale_power,
+    mel_filterbank,
+)
 from vj.audio.normalise import Follower, PartNormaliser, release
 from vj.errors import ParameterError
 
@@ -160,7 +166,7 @@ class StreamingEnergy:
         if now_power < self._silence_power:
             flux = 0.0
         self.raw_percussive, self.raw_harmonic = perc, harm
-        (P, H), O = self._norm(perc, harm), self._norm_o(flux)
+        (P, H), O = self._norm(perc, harm), self._norm_o(flux)  # noqa: E741  (the method's names)
         wp, wh = p.weights
         self._hops += 1
         c = self._hops - 1 - self.lag_frames

@@ -24,8 +24,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from vj.control.addresses import (BadMessage, DeskProfile, arguments_complete, load_profile,
-                                  parse_message)
+from vj.control.addresses import (
+    BadMessage,
+    DeskProfile,
+    arguments_complete,
+    load_profile,
+    parse_message,
+)
 from vj.control.buffer import LatestBuffer
 from vj.control.state import Command
 
@@ -125,7 +130,7 @@ class OscServer:
 
     # -- the thread ---------------------------------------------------------------------------
     def _run(self) -> None:
-        from vj import chaos
+        from vj.runtime import chaos
 
         while not self._stop.is_set():
             try:

@@ -52,7 +52,8 @@ class ShowState:
     def snapshot(self) -> dict:
         return {"preset": self.preset, "bank": self.bank, "intensity": self.intensity,
                 "speed": self.speed, "master": self.master, "blackout": self.blackout,
-                "auto": self.auto, "bpm": self.bpm, "tempo_source": self.tempo_source, "hud": self.hud, "fx": dict(self.fx)}
+                "auto": self.auto, "bpm": self.bpm, "tempo_source": self.tempo_source,
+                "hud": self.hud, "fx": dict(self.fx)}
 
 
 def apply(state: ShowState, cmd: Command, now: float = 0.0) -> bool:

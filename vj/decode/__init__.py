@@ -76,7 +76,7 @@ def open_frames(bank: Bank, decoder: str = "auto", device: str = "auto", batch: 
     if decoder == "image":
         return thumbnails(bank)
     from vj.decode.torch_backend import LatentFrames, load_movq
-    from vj.generate.kandinsky import pick_device
+    from vj.runtime.device import pick_device
 
     dev, dtype = pick_device(device)
     movq = load_movq(bank.manifest, dev, dtype)

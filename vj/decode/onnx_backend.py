@@ -9,15 +9,9 @@ import os
 from pathlib import Path
 
 from vj.decode.base import model_hash, movq_module
+from vj.runtime.cache import cache_dir
 
 log = logging.getLogger("vj.decode")
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("VJ_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "vj")
-    p = Path(base)
-    p.mkdir(parents=True, exist_ok=True)
-    return p
 
 
 def export_onnx(movq, shape: tuple[int, int, int, int], path: str | os.PathLike | None = None,

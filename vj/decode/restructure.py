@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import copy
 
-
 #: The rewrites by name (the decoder lab switches them one by one).
 REWRITES = ("spatial_norm", "upsample", "group_norm", "attention")
 #: Those measured faster on a GPU (H100, 2026-11-24: 768 px 25.9 -> 22.1 ms, 512 px
@@ -56,10 +55,8 @@ def restructure(movq, rewrites=REWRITES):
     unknown = set(rewrites) - set(REWRITES)
     if unknown:
         raise ValueError(f"unknown rewrites {sorted(unknown)}; known: {', '.join(REWRITES)}")
-    from diffusers.models.attention_processor import SpatialNorm
+    from diffusers.models.attention_processor import Attention, SpatialNorm
     from diffusers.models.upsampling import Upsample2D
-
-    from diffusers.models.attention_processor import Attention
 
     m = copy.deepcopy(movq)
     replaced = 0

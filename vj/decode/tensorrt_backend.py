@@ -15,8 +15,9 @@ import logging
 from pathlib import Path
 
 from vj.decode.base import model_hash
-from vj.decode.onnx_backend import cache_dir, export_onnx
+from vj.decode.onnx_backend import export_onnx
 from vj.errors import VjError
+from vj.runtime.cache import cache_dir
 
 log = logging.getLogger("vj.decode")
 

@@ -11,7 +11,7 @@ def load_movq(bank_manifest: dict, device: str, dtype):
     """The MoVQ of the bank's Kandinsky decoder checkpoint, loaded once."""
     from pathlib import Path
 
-    from vj.generate.hf import quiet
+    from vj.runtime.hub import quiet
 
     quiet()
     from diffusers import VQModel

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from vj import chaos
 from vj.audio.energy import EnergyParams
 from vj.audio.streaming import StreamingEnergy
 from vj.engine import board as B
+from vj.runtime import chaos
 
 
 class HopAnalysis:

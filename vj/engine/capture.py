@@ -15,10 +15,10 @@ import time
 
 import numpy as np
 
-from vj import chaos
 from vj.audio.energy import ANALYSIS_SR
 from vj.audio.ring import RingBuffer
 from vj.errors import AudioError
+from vj.runtime import chaos
 
 log = logging.getLogger("vj.engine")
 

@@ -143,10 +143,10 @@ def main(argv=None) -> int:
 
     threading.Thread(target=_watch_parent, args=(args.ppid,), daemon=True,
                      name="vj-engine-parent").start()
-    from vj import chaos
     from vj.audio.energy import EnergyParams
     from vj.engine import board as B
     from vj.engine.analysis import HopAnalysis
+    from vj.runtime import chaos
 
     chaos.arm(t0=args.chaos_t0)
     params = json.loads(args.params)

@@ -22,11 +22,11 @@ import tempfile
 import threading
 import time
 
-from vj import chaos
 from vj.audio.energy import EnergyParams
 from vj.engine import board as B
 from vj.engine.child import EXIT_LOST
 from vj.errors import AudioError
+from vj.runtime import chaos
 
 log = logging.getLogger("vj.engine")
 

@@ -63,14 +63,27 @@ def pipelines(device: str, dtype, workdir):
     """
     from pathlib import Path
 
-    from vj.generate.hf import quiet
+    from vj.runtime.hub import quiet
 
     quiet()
     import torch
-    from diffusers import (DDPMScheduler, KandinskyV22Pipeline, KandinskyV22PriorPipeline,
-                           PriorTransformer, UnCLIPScheduler, UNet2DConditionModel, VQModel)
-    from transformers import (CLIPImageProcessor, CLIPTextConfig, CLIPTextModelWithProjection,
-                              CLIPTokenizer, CLIPVisionConfig, CLIPVisionModelWithProjection)
+    from diffusers import (
+        DDPMScheduler,
+        KandinskyV22Pipeline,
+        KandinskyV22PriorPipeline,
+        PriorTransformer,
+        UnCLIPScheduler,
+        UNet2DConditionModel,
+        VQModel,
+    )
+    from transformers import (
+        CLIPImageProcessor,
+        CLIPTextConfig,
+        CLIPTextModelWithProjection,
+        CLIPTokenizer,
+        CLIPVisionConfig,
+        CLIPVisionModelWithProjection,
+    )
 
     from vj.generate.tiny import write_tokenizer_files
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from vj.bank import Bank, make_manifest, sha256_file
+from vj.bank import Bank, make_manifest
 from vj.errors import ParameterError
+from vj.runtime.files import sha256_file
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 MIN_SIDE = 16

@@ -19,12 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from vj.bank import Bank, make_manifest, sha256_file
-from vj.generate.hf import describe, ensure_weights
+from vj.bank import Bank, make_manifest
 from vj.errors import VjError
+from vj.runtime.device import pick_device
+from vj.runtime.files import sha256_file
+from vj.runtime.hub import KANDINSKY, describe, ensure_weights
 
 #: The hub ids of Kandinsky 2.2: "<prefix>-prior" and "<prefix>-decoder".
-DEFAULT_MODEL = "kandinsky-community/kandinsky-2-2"
+DEFAULT_MODEL = KANDINSKY
 #: The method's mix of artwork and style text (weights are not normalised).
 IMAGE_WEIGHT, TEXT_WEIGHT = 0.7, 0.3
 #: The method's decoder settings (it used 768x768, 50 steps, guidance 5.0).
@@ -62,16 +64,6 @@ class ModelSource:
         return ModelSource(prior or base_prior, decoder or base_decoder)
 
 
-def pick_device(device: str = "auto") -> tuple[str, "object"]:
-    import torch
-
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise VjError("--device cuda: no CUDA GPU is available (use --device cpu)")
-    return device, (torch.float16 if device.startswith("cuda") else torch.float32)
-
-
 def _load(cls, source: str, dtype, what: str):
     kw = {} if Path(source).is_dir() else {"local_files_only": True}
     try:
@@ -95,7 +87,7 @@ class Kandinsky:
 
     @classmethod
     def load(cls, source: ModelSource, device: str = "auto") -> "Kandinsky":
-        from vj.generate.hf import quiet
+        from vj.runtime.hub import quiet
 
         quiet()
         from diffusers import KandinskyV22Pipeline, KandinskyV22PriorPipeline
@@ -120,7 +112,8 @@ class Kandinsky:
 
     def latent_size(self, size: int) -> int:
         from diffusers.pipelines.kandinsky2_2.pipeline_kandinsky2_2 import (
-            downscale_height_and_width)
+            downscale_height_and_width,
+        )
 
         _, sf = self.latent_shape
         return downscale_height_and_width(size, size, sf)[0]

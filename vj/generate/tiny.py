@@ -13,28 +13,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from vj.runtime.tokenizer import bytes_to_unicode
+
 EMBED = 32          # CLIP embedding size (real model: 1280)
 IMAGE_SIZE = 32     # CLIP vision input (real model: 224)
-
-
-def _bytes_to_unicode() -> dict[int, str]:
-    """GPT-2/CLIP byte-to-character table (the standard construction)."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + \
-        list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, map(chr, cs)))
 
 
 def write_tokenizer_files(folder: Path) -> int:
     """A byte-level CLIP vocabulary (every byte, with and without ``</w>``) and an
     empty merge list.  Returns the vocabulary size."""
-    chars = list(_bytes_to_unicode().values())
+    chars = list(bytes_to_unicode().values())
     vocab = {c: i for i, c in enumerate(chars)}
     for c in chars:
         vocab[c + "</w>"] = len(vocab)
@@ -47,13 +35,19 @@ def write_tokenizer_files(folder: Path) -> int:
 
 
 def tiny_prior_pipeline(folder: Path, seed: int = 0):
-    from vj.generate.hf import quiet
+    from vj.runtime.hub import quiet
 
     quiet()
     import torch
     from diffusers import KandinskyV22PriorPipeline, PriorTransformer, UnCLIPScheduler
-    from transformers import (CLIPImageProcessor, CLIPTextConfig, CLIPTextModelWithProjection,
-                              CLIPTokenizer, CLIPVisionConfig, CLIPVisionModelWithProjection)
+    from transformers import (
+        CLIPImageProcessor,
+        CLIPTextConfig,
+        CLIPTextModelWithProjection,
+        CLIPTokenizer,
+        CLIPVisionConfig,
+        CLIPVisionModelWithProjection,
+    )
 
     tok_dir = folder / "_tokenizer_src"
     vocab_size = write_tokenizer_files(tok_dir)
@@ -89,7 +83,7 @@ def tiny_prior_pipeline(folder: Path, seed: int = 0):
 
 
 def tiny_decoder_pipeline(seed: int = 0):
-    from vj.generate.hf import quiet
+    from vj.runtime.hub import quiet
 
     quiet()
     import torch

@@ -21,5 +21,5 @@
 * :mod:`.cli` -- ``vj live`` and ``vj devices``.
 
 Every part catches its own failures, reports them to :class:`~.faults.Faults`, falls
-back and the show goes on.  :mod:`vj.chaos` injects failures for the tests.
+back and the show goes on.  :mod:`vj.runtime.chaos` injects failures for the tests.
 """

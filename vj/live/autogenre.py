@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 
-from vj import chaos
 from vj.live.faults import Faults
+from vj.runtime import chaos
 
 log = logging.getLogger("vj.live")
 

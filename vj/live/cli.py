@@ -3,8 +3,19 @@ from __future__ import annotations
 
 import argparse
 
-from vj.cli_types import host_port, positive_float, size
 from vj.errors import VjError
+from vj.options import (
+    add_decoder,
+    add_device,
+    add_size,
+    fps,
+    host_port,
+    port,
+    positive_float,
+    positive_int,
+    ranged,
+    size,
+)
 
 
 def _hosts(text: str) -> list[str]:
@@ -22,7 +33,7 @@ def cmd_live(args) -> int:
     logging.basicConfig(level=logging.INFO, format="vj: %(message)s")
     cfg = ShowConfig(banks=args.bank, audio_file=args.audio_file, input_device=args.input_device,
                      input_channels=args.input_channels,
-                     headless=args.headless, size=args.window_size, monitor=args.monitor,
+                     headless=args.headless, size=args.size, monitor=args.monitor,
                      fullscreen=args.fullscreen, fps=args.fps, osc=not args.no_osc,
                      osc_host=args.osc_host, osc_port=args.osc_port, desk=args.desk,
                      feedback=args.osc_feedback, decoder=args.decoder, device=args.device,
@@ -87,16 +98,6 @@ def _channels(text: str) -> list[int]:
     return [c - 1 for c in chans]
 
 
-def _scale(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.25 <= v <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r}: between 0.25 and 1")
-    return v
-
-
 def add_live_parser(sub) -> None:
     p = sub.add_parser(
         "live", help="run the show: audio in, visuals out, OSC control",
@@ -114,18 +115,18 @@ def add_live_parser(sub) -> None:
     p.add_argument("--monitor", metavar="N", help="monitor index or part of its name")
     p.add_argument("--fullscreen", action="store_true",
                    help="borderless fullscreen on --monitor (F toggles)")
-    p.add_argument("--window-size", type=size, default=(1280, 720), metavar="WxH",
-                   help="window or headless output size (default 1280x720)")
+    add_size(p, default=(1280, 720), old="--window-size",
+             help="window or headless output size, 1280x720 or 512 (a square; default 1280x720)")
     p.add_argument("--headless", action="store_true",
                    help="render off-screen (EGL), no window: servers, tests, checks over SSH")
-    p.add_argument("--fps", type=float, default=60.0, help="headless frame rate (default 60)")
+    p.add_argument("--fps", type=fps, default=60.0,
+                   help="headless frame rate (default 60; a window follows its monitor)")
     p.add_argument("--duration", type=positive_float, help="stop after S seconds with a summary")
     p.add_argument("--preset", help="starting genre preset (default: the bank's genre)")
     p.add_argument("--presets", action="append", metavar="DIR", help="extra preset folder")
-    p.add_argument("--decoder", default="auto",
-                   help="auto, torch, compile, tensorrt, onnx or image (default auto)")
-    p.add_argument("--device", default="auto", help="torch device for model banks")
-    p.add_argument("--osc-port", type=int, default=7000, help="OSC UDP port (default 7000)")
+    add_decoder(p)
+    add_device(p)
+    p.add_argument("--osc-port", type=port, default=7000, help="OSC UDP port (default 7000)")
     p.add_argument("--osc-host", default="0.0.0.0", help="OSC bind address (default all)")
     p.add_argument("--desk", default="generic",
                    help="desk profile: generic, grandma3, eos, magicq, or a TOML file")
@@ -136,7 +137,7 @@ def add_live_parser(sub) -> None:
                    help="only these hosts may send OSC (names or addresses; default any)")
     p.add_argument("--bank-dir", action="append", default=[], metavar="DIR",
                    help="folder whose bank folders /vj/bank may load by path (repeatable)")
-    p.add_argument("--max-open", type=int, default=3, metavar="N",
+    p.add_argument("--max-open", type=positive_int, default=3, metavar="N",
                    help="decoders kept open at once, least recently used out (default 3)")
     p.add_argument("--hud", action="store_true", help="start with the HUD on (H toggles)")
     p.add_argument("--auto", action="store_true",
@@ -150,13 +151,13 @@ def add_live_parser(sub) -> None:
     p.add_argument("--output", action="append", default=[], metavar="KIND:NAME",
                    help="another frame output: spout:NAME (Windows), syphon:NAME (macOS), "
                    "v4l2[:/dev/videoN] (Linux virtual camera); repeatable")
-    p.add_argument("--output-size", type=size, metavar="WxH",
+    p.add_argument("--output-size", type=size, metavar="N|WxH",
                    help="picture size of --ndi and --output (default the window size)")
     p.add_argument("--preview", action="store_true",
                    help="a second window for the operator: the picture with the HUD (meters, "
                    "tempo, next preset, faults); the projector stays clean")
     p.add_argument("--preview-monitor", metavar="N", help="monitor of the preview window")
-    p.add_argument("--preview-size", type=size, default=(640, 360), metavar="WxH",
+    p.add_argument("--preview-size", type=size, default=(640, 360), metavar="N|WxH",
                    help="preview window size (default 640x360)")
     p.add_argument("--midi-in", metavar="NAME",
                    help="MIDI controller input (part of its name; `vj midi ports`); needs "
@@ -169,16 +170,17 @@ def add_live_parser(sub) -> None:
     p.add_argument("--link", action="store_true",
                    help="join an Ableton Link session (tempo and beat); needs pip install "
                    "'vj[link]' (aalink, GPL-3.0)")
-    p.add_argument("--link-bpm", type=positive_float, default=120.0,
+    p.add_argument("--link-bpm", type=ranged(float, 20, 400), default=120.0,
                    help="Link tempo when vj is the first peer (default 120)")
     p.add_argument("--quantize", default="off", choices=["off", "beat", "bar"],
                    help="hold cuts, preset and bank switches until the next beat or bar of "
                    "the leading tempo source: Link, MIDI clock or tap (default off)")
-    p.add_argument("--beats-per-bar", type=int, default=4, help="bar length (default 4)")
+    p.add_argument("--beats-per-bar", type=ranged(int, 1, 32), default=4,
+                   help="bar length (default 4)")
     p.add_argument("--bars-per-keyframe", type=positive_float, metavar="N",
                    help="with a tempo (Link, MIDI clock, tap): move one keyframe per N bars "
                    "on average instead of the preset's segment")
-    p.add_argument("--render-scale", type=_scale, metavar="S",
+    p.add_argument("--render-scale", type=ranged(float, 0.25, 1.0), metavar="S",
                    help="draw the picture at S (0.25-1) of the output's resolution and "
                    "stretch it (default: adaptive, lowered in steps while the frames do not "
                    "fit the display's period, raised again when they do)")

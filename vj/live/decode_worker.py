@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 
-from vj import chaos
 from vj.live.faults import Faults
 from vj.live.telemetry import Rate, Ring
+from vj.runtime import chaos
 
 log = logging.getLogger("vj.live")
 

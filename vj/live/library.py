@@ -19,8 +19,8 @@ from pathlib import Path
 
 from vj.bank import Bank, load_bank
 from vj.errors import VjError
-from vj import chaos
 from vj.live.faults import Faults
+from vj.runtime import chaos
 
 log = logging.getLogger("vj.live")
 

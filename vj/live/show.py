@@ -14,18 +14,18 @@ import threading
 import time
 from contextlib import ExitStack
 
-from vj import chaos
 from vj.errors import VjError
 from vj.live.adapt import RenderScale
 from vj.live.config import ShowConfig, Summary  # noqa: F401  (ShowConfig: public here)
 from vj.live.controls import Controls
+from vj.live.driving import Motion
 from vj.live.energy_view import EnergyView
 from vj.live.faults import Faults
 from vj.live.library import Library
 from vj.live.report import hud_values, status_values, summary
-from vj.live.driving import Motion
 from vj.live.telemetry import Telemetry
 from vj.live.tempo import Quantiser, TempoSources
+from vj.runtime import chaos
 
 log = logging.getLogger("vj.live")
 
@@ -227,7 +227,7 @@ class Show:
                 tel.change.push(stage.last_change)
             if self.render_scale.update(swap, drawn - now, period):
                 stage.set_quality(self.render_scale.scale, self.render_scale.bicubic)
-                log.info("%s: the frames did not fit the display's %.1f ms", 
+                log.info("%s: the frames did not fit the display's %.1f ms",
                          self.render_scale.describe(), period * 1000.0)
             if swap >= next_poll:
                 next_poll = swap + 0.5

@@ -8,10 +8,10 @@ import time
 
 import numpy as np
 
-from vj import chaos
 from vj.live.faults import Faults
 from vj.render.fx import Uniforms, compute, crossfade_level
 from vj.render.hud import Hud
+from vj.runtime import chaos
 
 log = logging.getLogger("vj.live")
 

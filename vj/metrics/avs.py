@@ -27,7 +27,6 @@ import numpy as np
 from vj.errors import ParameterError
 from vj.metrics.dtw import dtw
 
-
 #: The method's visual event: 225,000 changed values of a 768x768x3 frame.
 PAPER_CHANGE_THRESHOLD = 225_000 / (768 * 768 * 3)
 #: A just-noticeable change of a picture, in levels (0..255) of mean absolute difference.

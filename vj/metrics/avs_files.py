@@ -6,8 +6,16 @@ from __future__ import annotations
 import numpy as np
 
 from vj.errors import VjError
-from vj.metrics.avs import (ONSET_CHUNK_SECONDS, AVSParams, AVSResult, beat_events,
-                            changed_fraction, mean_difference, score, visual_events)
+from vj.metrics.avs import (
+    ONSET_CHUNK_SECONDS,
+    AVSParams,
+    AVSResult,
+    beat_events,
+    changed_fraction,
+    mean_difference,
+    score,
+    visual_events,
+)
 
 
 def file_onset_envelope(path, p: AVSParams, seconds: float | None = None):

@@ -47,7 +47,7 @@ def dtw(a, b, window: float = WINDOW) -> tuple[float, list[tuple[int, int]]]:
     rows: list[np.ndarray] = []
     prev, plo, phi = None, 0, -1
     for i in range(n):
-        l, h = int(lo[i]), int(hi[i])
+        l, h = int(lo[i]), int(hi[i])  # noqa: E741  (low and high: the band's bounds)
         c = np.abs(a[i] - b[l:h + 1])
         best = np.full(h - l + 1, math.inf)
         if prev is None:

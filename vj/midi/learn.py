@@ -2,6 +2,7 @@
 written to a TOML file that `vj live --midi-map FILE` loads."""
 from __future__ import annotations
 
+import argparse
 import sys
 import threading
 
@@ -113,6 +114,8 @@ def _save(mapping: MidiMap, out) -> int:
 
 
 def add_midi_parser(sub) -> None:
+    from vj.options import Renamed
+
     p = sub.add_parser("midi", help="MIDI controllers: list inputs, learn a mapping",
                        description="MIDI controllers (needs pip install 'vj[midi]'). `vj midi "
                        "ports` lists the inputs; `vj midi learn --out FILE` asks for each "
@@ -127,6 +130,8 @@ def add_midi_parser(sub) -> None:
                    + ",".join(DEFAULT_TARGETS) + "; also fx/hue, fx/strobe, preset/NAME, "
                    "bank/NAME, hud, auto)")
     p.add_argument("--name", help="learn: the mapping's name (default: the port's)")
-    p.add_argument("--api", default="auto", choices=["auto", "alsa", "jack"],
-                   help="MIDI system (default auto)")
+    p.add_argument("--midi-api", dest="api", default="auto", choices=["auto", "alsa", "jack"],
+                   help="MIDI system (default auto), as for vj live")
+    p.add_argument("--api", dest="api", choices=["auto", "alsa", "jack"], action=Renamed,
+                   new="--midi-api", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_midi)

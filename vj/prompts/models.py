@@ -30,7 +30,7 @@ class ModelIds:
 
 def fetch(sources: list[str]) -> None:
     """Make sure every model is here; one line naming each missing one otherwise."""
-    from vj.generate.hf import ensure_weights
+    from vj.runtime.hub import ensure_weights
 
     ensure_weights(sources, marker="config.json", error=PromptModelError,
                    hint="or pass a folder saved by transformers (--asr-model, --clap-model, "
@@ -42,7 +42,7 @@ def revision(source: str) -> str:
     import hashlib
     import json
 
-    from vj.generate.hf import describe
+    from vj.runtime.hub import describe
 
     d = describe(source)
     return d["revision"] or hashlib.sha256(
@@ -63,7 +63,7 @@ def _loading(what: str, source: str, fn):
 
 def load_asr(source: str):
     """A transformers speech-recognition pipeline (Whisper), on the CPU or first GPU."""
-    from vj.generate.hf import quiet
+    from vj.runtime.hub import quiet
 
     quiet()
     from transformers import pipeline
@@ -74,7 +74,7 @@ def load_asr(source: str):
 
 def load_clap(source: str):
     """CLAP on the CPU: a few embeddings per section, small next to the other two."""
-    from vj.generate.hf import quiet
+    from vj.runtime.hub import quiet
 
     quiet()
     from transformers import ClapModel, ClapProcessor
@@ -86,7 +86,7 @@ def load_clap(source: str):
 
 
 def load_llm(source: str):
-    from vj.generate.hf import quiet
+    from vj.runtime.hub import quiet
 
     quiet()
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -117,20 +117,20 @@ def load_prior_tokenizer(model: str | None = None):
     prior on the hub (only its tokenizer files are fetched)."""
     import os
 
-    from vj.generate.kandinsky import DEFAULT_MODEL
-
     from transformers import CLIPTokenizer
+
+    from vj.runtime.hub import KANDINSKY as DEFAULT_MODEL
 
     src = model or DEFAULT_MODEL
     for d in (Path(src) / "prior" / "tokenizer", Path(src) / "tokenizer"):
         if d.is_dir():
-            return _loading("prior tokenizer", str(d), lambda: CLIPTokenizer.from_pretrained(d))
+            return _loading("prior tokenizer", str(d), lambda d=d: CLIPTokenizer.from_pretrained(d))
     repo = src if src.endswith("-prior") else f"{src}-prior"
     try:
         return CLIPTokenizer.from_pretrained(repo, subfolder="tokenizer", local_files_only=True)
     except OSError:
         pass
-    from vj.generate.hf import missing_message
+    from vj.runtime.hub import missing_message
 
     hint = "or pass --model FOLDER holding prior/ saved by diffusers"
     if os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("0", "", "false", "no"):

@@ -30,10 +30,9 @@ def make_prompts(song: str | Path, opt: PromptOptions, *, y: np.ndarray | None =
                  bounds=None) -> SongPrompts:
     from vj.audio.rhythm import sections
     from vj.audio.sources import load
+    from vj.errors import VjError
     from vj.prompts import models
     from vj.prompts.song import cache_dir, cache_key
-
-    from vj.errors import VjError
 
     if opt.lyrics_file and not Path(opt.lyrics_file).is_file():
         raise VjError(f"{opt.lyrics_file}: no such lyrics file")
@@ -43,7 +42,7 @@ def make_prompts(song: str | Path, opt: PromptOptions, *, y: np.ndarray | None =
     models.fetch(opt.ids.needed(asr=opt.lyrics_file is None))
     lyr_hash = None
     if opt.lyrics_file:
-        from vj.bank import sha256_file
+        from vj.runtime.files import sha256_file
 
         lyr_hash = sha256_file(Path(opt.lyrics_file))
     revs = {role: {"id": i, "revision": models.revision(i)} for role, i in

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -51,9 +50,9 @@ class SongPrompts:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("VJ_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "vj")
-    return Path(base) / "prompts"
+    from vj.runtime.cache import cache_dir as base
+
+    return base("prompts")
 
 
 def cache_key(y: np.ndarray, settings: dict) -> str:

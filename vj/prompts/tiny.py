@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vj.generate.tiny import _bytes_to_unicode
+from vj.runtime.tokenizer import bytes_to_unicode
 
 #: A minimal chat template (system, user and assistant turns, then the assistant's cue).
 CHAT_TEMPLATE = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}"
@@ -18,7 +18,7 @@ CHAT_TEMPLATE = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['cont
 
 
 def _byte_vocab() -> dict[str, int]:
-    return {c: i for i, c in enumerate(_bytes_to_unicode().values())}
+    return {c: i for i, c in enumerate(bytes_to_unicode().values())}
 
 
 def _fast_tokenizer(specials: list[str], *, first: bool = False, **kw):
@@ -44,7 +44,7 @@ def build_llm(*, size: str = "tiny", seed: int = 0, letters: bool = False):
     reaches lower-case letters and the space (random weights otherwise), so that the
     greedy answer, whatever it is, holds words; random weights alone mostly answer
     with control bytes, which the prompt writer rightly discards."""
-    from vj.generate.hf import quiet
+    from vj.runtime.hub import quiet
 
     quiet()
     import torch
@@ -81,12 +81,18 @@ def build_llm(*, size: str = "tiny", seed: int = 0, letters: bool = False):
 
 def build_clap(*, size: str = "tiny", seed: int = 0):
     """A CLAP model (HTSAT audio tower, RoBERTa-style text tower) and its processor."""
-    from vj.generate.hf import quiet
+    from vj.runtime.hub import quiet
 
     quiet()
     import torch
-    from transformers import (ClapAudioConfig, ClapConfig, ClapFeatureExtractor, ClapModel,
-                              ClapProcessor, ClapTextConfig)
+    from transformers import (
+        ClapAudioConfig,
+        ClapConfig,
+        ClapFeatureExtractor,
+        ClapModel,
+        ClapProcessor,
+        ClapTextConfig,
+    )
 
     tok, n = _fast_tokenizer(["<s>", "<pad>", "</s>", "<unk>", "<mask>"], first=True,
                              bos_token="<s>",
@@ -127,13 +133,18 @@ def whisper_vocab() -> tuple[dict[str, int], list[str]]:
 
 
 def build_whisper(*, size: str = "tiny", seed: int = 0):
-    from vj.generate.hf import quiet
+    from vj.runtime.hub import quiet
 
     quiet()
     import torch
-    from transformers import (GenerationConfig, WhisperConfig, WhisperFeatureExtractor,
-                              WhisperForConditionalGeneration, WhisperProcessor,
-                              WhisperTokenizer)
+    from transformers import (
+        GenerationConfig,
+        WhisperConfig,
+        WhisperFeatureExtractor,
+        WhisperForConditionalGeneration,
+        WhisperProcessor,
+        WhisperTokenizer,
+    )
 
     vocab, specials = whisper_vocab()
     tok = WhisperTokenizer(vocab=vocab, merges=[], additional_special_tokens=specials[1:])

@@ -221,7 +221,7 @@ def _onnx_session(net, model: str, threads: int):
     import onnxruntime as ort
     import torch
 
-    from vj.decode.onnx_backend import cache_dir
+    from vj.runtime.cache import cache_dir
 
     path = cache_dir() / "onnx" / f"{model}-{WINDOW_FRAMES}.onnx"
     if not path.is_file():

@@ -29,8 +29,16 @@ def understand(y22k: np.ndarray, bounds: np.ndarray, *, sr: int = 22050,
 
     from vj.audio.rhythm import beats
     from vj.understand.genre import genre_of, mood_of
-    from vj.understand.musicnn import (HOP, MSD_LABELS, MTT_LABELS, SR, WINDOW_FRAMES, Tagger,
-                                       log_mel, windows)
+    from vj.understand.musicnn import (
+        HOP,
+        MSD_LABELS,
+        MTT_LABELS,
+        SR,
+        WINDOW_FRAMES,
+        Tagger,
+        log_mel,
+        windows,
+    )
 
     y16 = soxr.resample(np.asarray(y22k, np.float32), sr, SR) if sr != SR else y22k
     mel = log_mel(y16)
@@ -39,7 +47,7 @@ def understand(y22k: np.ndarray, bounds: np.ndarray, *, sr: int = 22050,
     msd = Tagger("MSD_musicnn").tag_mel(win)
     win_t = (np.arange(len(win)) * WINDOW_FRAMES + WINDOW_FRAMES / 2) * HOP / SR
     out = []
-    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+    for _i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
         m = (win_t >= a) & (win_t < b)
         if not m.any():
             m = np.zeros(len(win_t), bool)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vj.bench.machine import rss_mb
+
 
 def impulse_latencies(wall, change, impulse_walls, *, threshold: float = 0.5,
                       window: float = 0.2) -> list[float]:
@@ -33,7 +35,7 @@ def bench_latency(*, model: str = "image", size: int = 512, decoder: str = "auto
     import soundfile as sf
 
     from vj.audio.synth import click_train
-    from vj.bench import bench_bank
+    from vj.bench.common import bench_bank
     from vj.live.show import Show, ShowConfig
 
     sr = 22050
@@ -57,15 +59,6 @@ def bench_latency(*, model: str = "image", size: int = 512, decoder: str = "auto
             "model": model, "size": size, "period_ms": 1000.0 / fps}
 
 
-def rss_mb() -> float:
-    """Resident memory now (Linux: /proc/self/statm), in MB."""
-    import os
-
-    with open("/proc/self/statm") as f:
-        pages = int(f.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
-
-
 #: The desk traffic of the soak: one message a second, cycling through these.
 SOAK_MESSAGES = [("/vj/preset", "techno"), ("/vj/intensity", 0.8), ("/vj/cut", None),
                  ("/vj/preset", "classical"), ("/vj/speed", 0.6), ("/vj/hud", 1),
@@ -79,7 +72,7 @@ def bench_soak(*, minutes: float = 10.0, size: int = 256, model: str = "image",
     resident memory is sampled every ``sample_every`` seconds."""
     from pythonosc.udp_client import SimpleUDPClient
 
-    from vj.bench import bench_bank, write_song
+    from vj.bench.common import bench_bank, write_song
     from vj.live.show import Show, ShowConfig
 
     samples: list[tuple[float, float]] = []
@@ -128,4 +121,5 @@ def bench_soak(*, minutes: float = 10.0, size: int = 256, model: str = "image",
             "osc_packets": summary.osc_packets, "faults": summary.faults,
             "rss_start_mb": float(m[0]), "rss_min2_mb": at(2.0), "rss_late_mb": at(late),
             "late_minute": late, "growth_2_to_late_mb": at(late) - at(2.0),
-            "rss_end_mb": float(m[-1]), "growth_2_to_end_mb": float(m[-1]) - at(2.0), "samples": samples, "summary": summary.text()}
+            "rss_end_mb": float(m[-1]), "growth_2_to_end_mb": float(m[-1]) - at(2.0),
+            "samples": samples, "summary": summary.text()}

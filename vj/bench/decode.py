@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from vj.bench import machine
+from vj.bench.machine import machine
 
 
 def movq_for_bench(tiny: bool):
@@ -51,7 +51,7 @@ def bench_decode(*, sizes=(512, 768), backends=("torch", "compile", "tensorrt", 
 
     from vj.decode import make_decoder
     from vj.decode.base import movq_module, psnr
-    from vj.generate.kandinsky import pick_device
+    from vj.runtime.device import pick_device
 
     dev, dtype = pick_device(device)
     cuda = dev.startswith("cuda")

@@ -48,7 +48,7 @@ def bench_prompts(*, repeats: int = 1, device: str = "cpu", on_stage=None) -> di
             model.generate(feats.to(device), max_new_tokens=WHISPER_NEW,
                            min_new_tokens=WHISPER_NEW, task="transcribe", language="en")
     out["whisper_window_s"] = _timed(asr, repeats)
-    del model, proc
+    model = proc = None            # freed before the next model is built
     gc.collect()
 
     say("clap-htsat-unfused")
@@ -57,7 +57,7 @@ def bench_prompts(*, repeats: int = 1, device: str = "cpu", on_stage=None) -> di
     out["clap_vocab_s"] = _timed(lambda: cap.text_embeddings(clap, cproc), repeats)
     y48 = (0.1 * rng.standard_normal(48000 * 30)).astype(np.float32)
     out["clap_section_s"] = _timed(lambda: cap.audio_embedding(clap, cproc, y48), repeats)
-    del clap, cproc
+    clap = cproc = None
     gc.collect()
 
     say("Qwen2.5-1.5B-Instruct")
@@ -73,7 +73,7 @@ def bench_prompts(*, repeats: int = 1, device: str = "cpu", on_stage=None) -> di
     out["llm_turn_s"] = _timed(lambda: turn(TURN_INPUT, TURN_NEW), repeats)
     out["llm_fusion_s"] = _timed(lambda: turn(FUSION_INPUT, FUSION_NEW), repeats)
     out["llm_tokens_per_s"] = TURN_NEW / out["llm_turn_s"]
-    del llm
+    llm = None
     gc.collect()
     # a section: 5 extractive turns, the fusion turn and its CLAP embedding
     out["section_s"] = 5 * out["llm_turn_s"] + out["llm_fusion_s"] + out["clap_section_s"]

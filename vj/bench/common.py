@@ -1,8 +1,6 @@
 """`vj bench ...`: speed measurements that print numbers (no timed tests)."""
 from __future__ import annotations
 
-import os
-import platform
 import time
 
 import numpy as np
@@ -10,32 +8,7 @@ import numpy as np
 from vj.audio.energy import EnergyParams
 from vj.audio.streaming import StreamingEnergy
 from vj.audio.synth import drum_and_chords
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
-
-
-def one_core() -> str:
-    """Pin this process to one CPU and its numeric libraries to one thread."""
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
-    try:
-        cpu = sorted(os.sched_getaffinity(0))[0]
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    except (AttributeError, OSError):
-        return "not pinned (no sched_setaffinity)"
+from vj.bench.machine import machine, one_core, peak_rss_mb  # noqa: F401  (public here)
 
 
 def bench_audio(*, seconds: float = 60.0, params: EnergyParams | None = None) -> dict:
@@ -76,7 +49,8 @@ def bench_keyframe(*, sizes=(512, 768), device: str = "auto", steps: int = 50,
     import torch
 
     from vj.generate.artwork import artwork
-    from vj.generate.kandinsky import Kandinsky, ModelSource, pick_device
+    from vj.generate.kandinsky import Kandinsky, ModelSource
+    from vj.runtime.device import pick_device
 
     device, dtype = pick_device(device)
     with tempfile.TemporaryDirectory() as tmp:
@@ -115,12 +89,6 @@ def bench_keyframe(*, sizes=(512, 768), device: str = "auto", steps: int = 50,
     return rows
 
 
-def peak_rss_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def write_song(path, seconds: float, *, sr: int = 44100, piece: float = 60.0) -> None:
     """A synthetic drum-and-chord song of ``seconds``, written a minute at a time (the
     same minute repeated), so that making a long song does not count in the peak
@@ -144,7 +112,7 @@ def bench_record(*, seconds: float = 60.0, size: int = 512, fps: int = 30,
     import tempfile
     from pathlib import Path
 
-    from vj.record import record
+    from vj.record.render import record
 
     with tempfile.TemporaryDirectory(prefix="vj-bench-") as tmp:
         song = Path(tmp) / "song.wav"
@@ -154,7 +122,7 @@ def bench_record(*, seconds: float = 60.0, size: int = 512, fps: int = 30,
         res = record(str(song), str(bank), str(Path(tmp) / "out.mp4"), fps=fps, size=size,
                      decoder=decoder, device=device, batch=batch, progress=False)
         wall = time.perf_counter() - t
-    from vj.generate.kandinsky import pick_device
+    from vj.runtime.device import pick_device
 
     what = "image mode" if model == "image" else (
         f"{model} MoVQ architecture, random weights, decoder {res.decoder} on "
@@ -204,7 +172,7 @@ def bench_bank(folder, *, model: str = "image", size: int = 512, keyframes: int 
         return save_bank(image_bank(paths, size=size), folder / "bank")
     import torch
 
-    from vj.decode.bench import movq_for_bench
+    from vj.bench.decode import movq_for_bench
 
     movq, factor = movq_for_bench(tiny=model == "tiny")
     movq.save_pretrained(folder / "model" / "movq")

@@ -2,9 +2,8 @@
 prompt a local language model writes from them."""
 from __future__ import annotations
 
-import json
-
 from vj.errors import VjError
+from vj.options import add_json, write_json
 
 
 def options_from(args, *, evaluate: bool = False):
@@ -41,10 +40,9 @@ def cmd_prompts(args) -> int:
     from vj.prompts.run import make_prompts
 
     res = make_prompts(args.song, options_from(args, evaluate=args.eval))
-    if args.json:
-        print(json.dumps(res.as_dict(), indent=2))
-        return 0
-    print(format_prompts(res))
+    write_json(args.json, res.as_dict())
+    if args.json != "-":
+        print(format_prompts(res))
     return 0
 
 
@@ -99,7 +97,7 @@ def add_prompts_parser(sub) -> None:
         "written by a local instruct language model (greedy, cached per song and models). "
         "Large models: run before the show, never during it.")
     p.add_argument("song", nargs="?", help="the song (any format vj reads)")
-    p.add_argument("--json", action="store_true", help="print everything as JSON")
+    add_json(p, "everything")
     p.add_argument("--eval", action="store_true",
                    help="ROUGE-L and embedding similarity to the lyrics, CLAP audio-text "
                    "similarity against the genre template")

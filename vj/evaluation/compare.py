@@ -7,7 +7,7 @@ from pathlib import Path
 
 from vj.metrics.avs import AVSParams, AVSResult
 from vj.metrics.avs_files import avs_of_video
-from vj.record import record
+from vj.record.render import record
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac", ".opus", ".aiff", ".aif"}
 
@@ -45,7 +45,8 @@ def compare(song: Path, bank: str, *, fps: int = 30, size: int | None = None,
 
 
 def format_table(rows: list[Comparison]) -> str:
-    head = f"{'song':30s}  {'AVS energy':>10s}  {'AVS linear':>10s}  {'no-motion E':>11s}  {'no-motion L':>11s}"
+    head = (f"{'song':30s}  {'AVS energy':>10s}  {'AVS linear':>10s}  {'no-motion E':>11s}  "
+            f"{'no-motion L':>11s}")
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(f"{r.song.name[:30]:30s}  {r.energy.avs:10.3f}  {r.linear.avs:10.3f}  "

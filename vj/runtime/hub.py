@@ -1,12 +1,15 @@
-"""Keep diffusers and transformers quiet: vj shows its own progress bars.
-
-Call :func:`quiet` before importing either library (some messages are
-printed at import time)."""
+"""Model weights from the Hugging Face hub: fetched only when the user asks for a model
+that is not cached (:func:`ensure_weights`), described in manifests, named with the
+command that fetches them when they are missing; and diffusers and transformers kept
+quiet (:func:`quiet`, called before importing either: vj shows its own progress)."""
 from __future__ import annotations
 
 import os
 import warnings
 from pathlib import Path
+
+#: The Kandinsky 2.2 models on the hub (``-prior`` and ``-decoder`` after it).
+KANDINSKY = "kandinsky-community/kandinsky-2-2"
 
 
 def quiet() -> None:
@@ -27,7 +30,7 @@ def quiet() -> None:
 def describe(source: str) -> dict:
     """What a manifest records about one model: where from, which revision (hub) or
     the sha256 of every weight file (local folder)."""
-    from vj.bank import sha256_file
+    from vj.runtime.files import sha256_file
 
     p = Path(source)
     if p.is_dir():

@@ -75,7 +75,7 @@ def evaluate_song(song, bank, *, fps: int = 30, size: int = 256, seconds: float 
     from vj.metrics.avs import audio_events, onset_envelope, score, visual_events
     from vj.metrics.avs_files import frame_differences
     from vj.metrics.sync import sync_measures
-    from vj.record import record
+    from vj.record.render import record
 
     p = params or AVSParams()
     y = song.load(p.sr)
@@ -207,7 +207,8 @@ def run_eval(songs, *, bank=None, fps: int = 30, size: int = 256, seconds=60.0,
 def format_totals(t: dict) -> str:
     return (f"{t['songs']} songs: streaming vs reference energy r mean {t['streaming_corr_mean']:.3f}"
             f" (min {t['streaming_corr_min']:.3f}; from a cold start at the excerpt "
-            f"{t['streaming_cold_corr_mean']:.3f}, min {t['streaming_cold_corr_min']:.3f}); AVS energy {t['energy_avs_mean']:.3f}, linear "
+            f"{t['streaming_cold_corr_mean']:.3f}, min {t['streaming_cold_corr_min']:.3f}); "
+            f"AVS energy {t['energy_avs_mean']:.3f}, linear "
             f"{t['linear_avs_mean']:.3f}, online {t['online_avs_mean']:.3f} (energy beats linear by"
             f" >= 0.1 on {t['energy_beats_linear_by_0.1']:.0%} of songs, lowest energy AVS "
             f"{t['energy_avs_min']:.3f}); hit response energy {t['energy_hit_response_mean']:.2f}, "
@@ -218,7 +219,7 @@ def format_totals(t: dict) -> str:
 
 
 def cmd_eval(args) -> int:
-    from vj.corpus import require_corpus, songs_in
+    from vj.evaluation.corpus import require_corpus, songs_in
 
     songs = []
     for x in args.songs:
@@ -236,7 +237,7 @@ def cmd_eval(args) -> int:
 
 
 def add_eval_parser(sub) -> None:
-    from vj.cli_types import positive_float
+    from vj.options import positive_float, square, video_fps
 
     p = sub.add_parser(
         "eval", help="measure the method on songs: energy, AVS of three drivers, synchrony",
@@ -250,13 +251,14 @@ def add_eval_parser(sub) -> None:
                    help="audio files, Frets on Fire song folders (stems mixed), folders of "
                    "those, or `corpus`")
     p.add_argument("--bank", help="image or latent bank (default: procedural artworks)")
-    p.add_argument("--json", metavar="OUT", help="write every number as JSON")
+    p.add_argument("--json", metavar="FILE", help="write every number as JSON to FILE")
     p.add_argument("--plot", metavar="DIR", help="write one figure per song")
     p.add_argument("--seconds", type=positive_float, default=45.0,
                    help="excerpt length from the middle of each song (default 45)")
     p.add_argument("--full", action="store_true", help="whole songs, not excerpts")
-    p.add_argument("--fps", type=int, default=30, help="video frame rate (default 30)")
-    p.add_argument("--size", type=int, default=192, help="video size (default 192)")
+    p.add_argument("--fps", type=video_fps, default=30, help="video frame rate (default 30)")
+    p.add_argument("--size", type=square, default=192, metavar="N",
+                   help="video size (default 192)")
     p.add_argument("--accent", type=float, default=None, metavar="A",
                    help="hit accent of the energy and online drivers (default: vj record's)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -17,7 +17,7 @@ import numpy as np
 
 from vj.audio.sources import iter_decoded, open_audio
 from vj.errors import AudioError, OutputError
-from vj.fsmode import publish
+from vj.runtime.files import publish
 
 AUDIO_RATE = 48000
 

@@ -14,15 +14,20 @@ from pathlib import Path
 import numpy as np
 
 from vj.audio.energy import EnergyParams, energy_reference
-from vj.audio.streaming import LIVE_PARAMS, StreamingEnergy
 from vj.audio.sources import FileSource
+from vj.audio.streaming import LIVE_PARAMS, StreamingEnergy
 from vj.bank import Bank, load_bank
 from vj.errors import ParameterError
-from vj.motion.drivers import (OnlineDriver, SEGMENT_SECONDS, energy_positions, fixed_segments,
-                               linear_positions)
 from vj.motion.accent import ACCENT, accented, hit_accent
-from vj.prefetch import prefetch
-from vj.video import VideoWriter, check_output
+from vj.motion.drivers import (
+    SEGMENT_SECONDS,
+    OnlineDriver,
+    energy_positions,
+    linear_positions,
+)
+from vj.motion.segments import parse_segment, segment_bounds
+from vj.record.prefetch import prefetch
+from vj.record.video import VideoWriter, check_output
 
 INTERPOLATIONS = ("energy", "linear", "online")
 #: Frames decoded per call by `vj record` for model banks.  On a CPU one at a time;
@@ -50,43 +55,6 @@ class RecordResult:
 def frame_times(duration: float, fps: int) -> np.ndarray:
     """Start times of the video frames covering ``duration`` seconds."""
     return np.arange(int(round(duration * fps))) / fps
-
-
-def parse_segment(spec: str | float) -> tuple[str, float]:
-    """``10``, ``10s``, ``16beats`` or ``sections`` -> (kind, amount)."""
-    import re
-
-    if isinstance(spec, (int, float)):
-        return "seconds", float(spec)
-    s = str(spec).strip().lower()
-    if s == "sections":
-        return "sections", 0.0
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|sec|seconds?|b|beats?)?", s)
-    if not m or float(m.group(1)) <= 0:
-        raise ParameterError(f"--segment {spec!r}: use seconds (10 or 10s), beats (16beats) "
-                             "or 'sections'")
-    unit = m.group(2) or "s"
-    if unit.startswith("b"):
-        if float(m.group(1)) != int(float(m.group(1))):
-            raise ParameterError(f"--segment {spec!r}: a whole number of beats")
-        return "beats", float(m.group(1))
-    return "seconds", float(m.group(1))
-
-
-def segment_bounds(y: np.ndarray, sr: int, spec) -> np.ndarray:
-    from vj.audio.rhythm import beats, sections
-    from vj.motion.drivers import beat_segments
-
-    kind, amount = parse_segment(spec)
-    duration = len(y) / sr
-    if kind == "seconds":
-        return fixed_segments(duration, amount)
-    if kind == "beats":
-        _, beat_times = beats(y, sr)
-        if len(beat_times) < 2:
-            return fixed_segments(duration, SEGMENT_SECONDS)
-        return beat_segments(beat_times, duration, int(amount))
-    return sections(y, sr)
 
 
 def positions(source: FileSource, times: np.ndarray, *, interp: str = "energy",
@@ -192,7 +160,7 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | 
             StreamingEnergy(LIVE_PARAMS).run(source.samples), times, fps)
         ks, ss = accented(ks, ss, hit_accent(hits, fps, accent))
     if batch is None:  # decode several frames per call on a GPU (docs/benchmarks.md)
-        from vj.generate.kandinsky import pick_device
+        from vj.runtime.device import pick_device
 
         batch = RECORD_BATCH["cuda" if pick_device(device)[0].startswith("cuda") else "cpu"]
     if batch < 1:

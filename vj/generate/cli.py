@@ -1,9 +1,11 @@
 """`vj prepare`: make a keyframe bank (Kandinsky 2.2, or plain images)."""
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from vj.errors import VjError
+from vj.options import Renamed, add_device, nonneg_float, positive_int, ranged, square
 
 
 def cmd_prepare(args) -> int:
@@ -54,7 +56,7 @@ def _prepare_kandinsky(args) -> int:
         style, style_source, segments, preset, extra = _auto_prompts(args, preset)
     elif args.audio:
         from vj.audio.sources import load
-        from vj.record import segment_bounds
+        from vj.motion.segments import segment_bounds
 
         y = load(args.audio)
         bounds = segment_bounds(y, 22050, args.segment)
@@ -92,7 +94,7 @@ def _prepare_kandinsky(args) -> int:
                                image_weight=args.image_weight, text_weight=args.text_weight,
                                steps=args.steps, guidance=args.guidance,
                                prior_steps=args.prior_steps)
-    source = ModelSource.resolve(args.model, args.prior, args.decoder)
+    source = ModelSource.resolve(args.model, args.prior, args.decoder_model)
     print(f"loading Kandinsky 2.2: prior {source.prior}, decoder {source.decoder}", flush=True)
     model = Kandinsky.load(source, args.device)
     bank, thumbs = make_bank(model, [Path(p) for p in args.image], style, settings,
@@ -111,7 +113,7 @@ def _auto_prompts(args, preset):
     from vj.audio.rhythm import sections
     from vj.audio.sources import load
     from vj.presets import get_preset
-    from vj.prompts.command import options_from
+    from vj.prompts.cli import options_from
     from vj.prompts.run import make_prompts
 
     y = load(args.audio)
@@ -150,29 +152,37 @@ def add_prepare_parser(sub) -> None:
     p.add_argument("--prompt", default=None, help="style text to use instead of the preset's")
     p.add_argument("--template", action="store_true",
                    help='style text "<mood> <genre> music album cover" instead of the preset\'s')
-    p.add_argument("--keyframes", type=int, default=8, help="keyframes, one per seed (default 8)")
+    p.add_argument("--keyframes", type=ranged(int, 1, 1000), default=8,
+                   help="keyframes, one per seed (default 8)")
     p.add_argument("--audio", default=None, metavar="SONG",
                    help="one keyframe per segment of this song instead of --keyframes")
     p.add_argument("--segment", default="10s",
                    help="with --audio: one keyframe per 10s (seconds, default), 16beats, or "
                    "sections")
-    p.add_argument("--size", type=int, default=512,
+    p.add_argument("--size", type=square, default=512, metavar="N",
                    help="keyframe size in pixels (default 512; the method used 768)")
     p.add_argument("--seed", type=int, default=0, help="first seed; keyframe k uses seed+k")
-    p.add_argument("--image-weight", type=float, default=0.7,
+    p.add_argument("--image-weight", type=nonneg_float, default=0.7,
                    help="weight of the artwork in the prior's mix (default 0.7)")
-    p.add_argument("--text-weight", type=float, default=0.3,
+    p.add_argument("--text-weight", type=nonneg_float, default=0.3,
                    help="weight of the style text (default 0.3; not normalised)")
     p.add_argument("--model", default=None,
                    help="hub prefix (default kandinsky-community/kandinsky-2-2, giving -prior "
                    "and -decoder) or a folder with prior/ and decoder/")
-    p.add_argument("--prior", default=None, help="prior pipeline id or folder (overrides --model)")
-    p.add_argument("--decoder", default=None,
+    p.add_argument("--prior-model", dest="prior", default=None,
+                   help="prior pipeline id or folder (overrides --model)")
+    p.add_argument("--decoder-model", dest="decoder_model", default=None,
                    help="decoder pipeline id or folder (overrides --model)")
-    p.add_argument("--steps", type=int, default=50, help="decoder steps (default 50)")
-    p.add_argument("--guidance", type=float, default=5.0, help="decoder guidance (default 5.0)")
-    p.add_argument("--prior-steps", type=int, default=25, help="prior steps (default 25)")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
+    # before --decoder-model, --decoder named the pipeline here and a backend elsewhere
+    p.add_argument("--decoder", dest="decoder_model", action=Renamed, new="--decoder-model",
+                   help=argparse.SUPPRESS)
+    p.add_argument("--prior", dest="prior", action=Renamed, new="--prior-model",
+                   help=argparse.SUPPRESS)
+    p.add_argument("--steps", type=positive_int, default=50, help="decoder steps (default 50)")
+    p.add_argument("--guidance", type=nonneg_float, default=5.0,
+                   help="decoder guidance (default 5.0)")
+    p.add_argument("--prior-steps", type=positive_int, default=25, help="prior steps (default 25)")
+    add_device(p)
     p.add_argument("--presets", action="append", metavar="DIR",
                    help="extra folder of genre presets (also $VJ_PRESETS)")
     p.add_argument("--prompts", choices=["auto"], default=None,
@@ -181,7 +191,7 @@ def add_prepare_parser(sub) -> None:
                    "`vj prompts`)")
     p.add_argument("--force", action="store_true", help="replace an existing bank folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    from vj.prompts.command import add_model_options
+    from vj.prompts.cli import add_model_options
 
     add_model_options(p)
     p.set_defaults(func=cmd_prepare)
