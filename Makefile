@@ -1,5 +1,6 @@
 # make demo : install everything (system packages, venv, Python packages) and render the demo video
-# make test : install the same way and run the whole test suite
+# make test : install the same way and run the whole test suite (with the linters)
+# make check: the fast tier: the linters and the tests that run no real-time show
 # make corpus: install the real-music corpus for development (make eval runs vj eval on it)
 PY      ?= python3
 VENV    := .venv
@@ -7,13 +8,21 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test install system-deps bench clean corpus eval
+.PHONY: demo test check lint install system-deps bench clean corpus eval
 
 demo: $(STAMP)
 	$(BIN)/vj demo --out demo-output
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: lint
+	$(BIN)/python -m pytest -m "not slow and not corpus" $(PYTEST_ARGS)
+
+# ruff (pyproject.toml) and the import contract: each stage imports only those below it
+lint: $(STAMP)
+	$(BIN)/ruff check vj tests tools
+	$(BIN)/lint-imports
 
 install: $(STAMP)
 

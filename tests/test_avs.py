@@ -116,6 +116,7 @@ def drum_videos(tmp_path_factory, drum_song, art_bank):
     return out
 
 
+@pytest.mark.slow
 def test_energy_driver_beats_linear_driver(drum_videos):
     e = avs_of_video(str(drum_videos["energy"]))
     lin = avs_of_video(str(drum_videos["linear"]))
@@ -176,6 +177,7 @@ def test_avs_cli_and_plot(tmp_path, drum_videos):
         assert im.format == "PNG" and im.size[0] > 600
 
 
+@pytest.mark.slow
 def test_compare_prints_both_drivers(tmp_path, drum_song, art_bank):
     res = run_vj("avs", "--compare", drum_song, "--bank", art_bank, "--quiet", "--fps", 15,
                  "--size", 64)
@@ -185,6 +187,7 @@ def test_compare_prints_both_drivers(tmp_path, drum_song, art_bank):
     assert energy > linear
 
 
+@pytest.mark.slow
 def test_bad_videos(tmp_path, drum_song):
     from vj.generate.artwork import artwork
     from vj.record.video import VideoWriter

@@ -34,6 +34,7 @@ def test_every_subcommand_has_help_for_its_options(cmd):
             assert opt in res.stdout
 
 
+@pytest.mark.slow
 def test_analyze_prints_segments_and_writes_the_figure(tmp_path, drum_song):
     png = tmp_path / "fig.png"
     res = run_vj("analyze", drum_song, "--plot", png)
@@ -51,6 +52,7 @@ def test_analyze_prints_segments_and_writes_the_figure(tmp_path, drum_song):
         assert im.format == "PNG" and im.size[0] > 600 and im.size[1] > 400
 
 
+@pytest.mark.slow
 def test_analyze_segment_option(drum_song):
     res = run_vj("analyze", drum_song, "--segment", 5)
     assert res.returncode == 0
@@ -85,6 +87,7 @@ def test_bad_arguments_exit_nonzero():
     assert res.returncode == 2 and "must be above 0" in res.stderr
 
 
+@pytest.mark.slow
 def test_bench_keyframe_runs_the_same_code_on_the_tiny_model():
     res = run_vj("bench", "keyframe", "--tiny", "--size", 64, "--steps", 2, "--prior-steps", 2,
                  "--repeats", 1, "--device", "cpu")
@@ -92,6 +95,7 @@ def test_bench_keyframe_runs_the_same_code_on_the_tiny_model():
     assert "64x64 (latent [4, 32, 32])" in res.stdout
 
 
+@pytest.mark.slow
 def test_bench_record_runs_a_latent_bank_through_the_decoder():
     res = run_vj("bench", "record", "--tiny", "--size", 64, "--seconds", 2, "--batch", 3,
                  "--decoder", "onnx", "--device", "cpu")
@@ -137,6 +141,7 @@ def test_numbers_and_names_are_checked_when_the_command_line_is_read(args, says)
     assert len([x for x in res.stderr.splitlines() if "error:" in x]) == 1   # one line
 
 
+@pytest.mark.slow
 def test_old_spellings_still_work_for_a_release_with_a_line(tmp_path):
     from vj.cli import build_parser
 

@@ -43,6 +43,7 @@ def _decoder(backend, movq, device, shape):
 @pytest.mark.parametrize("backend, device", [
     ("torch", "cpu"), ("onnx", "cpu"), ("compile", "cpu"),
     pytest.param("torch", "cuda", marks=CUDA), pytest.param("compile", "cuda", marks=CUDA)])
+@pytest.mark.slow
 def test_backend_agrees_with_fp32_eager(backend, device, movq, reference):
     z, ref = reference
     dec = _decoder(backend, movq, device, tuple(z.shape))
@@ -152,6 +153,7 @@ def test_auto_picks_onnx_on_the_cpu(movq, reference):
     assert best_decoder("auto", movq, "cpu", torch.float32, tuple(z.shape)).name == "onnx"
 
 
+@pytest.mark.slow
 def test_bench_decode_prints_the_table():
     res = run_vj("bench", "decode", "--tiny", "--size", 64, "--frames", 10, "--backend", "torch",
                  "onnx", "tensorrt", "--device", "cpu")

@@ -5,6 +5,7 @@ from tests.conftest import one_line_error, run_vj
 from vj.record.video import read_video_info
 
 
+@pytest.mark.slow
 def test_demo_writes_a_playable_mp4_with_audio(tmp_path):
     res = run_vj("demo", "--out", tmp_path / "demo", "--duration", 6, "--size", 128, "--quiet")
     assert res.returncode == 0, res.stderr
@@ -28,6 +29,7 @@ def _frames(path):
         return np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])
 
 
+@pytest.mark.slow
 def test_record_is_deterministic_and_moves_on_the_beat(tmp_path, drum_song, art_bank):
     a, b = tmp_path / "a.mp4", tmp_path / "b.mp4"
     for out in (a, b):
@@ -41,6 +43,7 @@ def test_record_is_deterministic_and_moves_on_the_beat(tmp_path, drum_song, art_
     assert abs(info["audio_seconds"] - 8.0) <= 1 / 30
 
 
+@pytest.mark.slow
 def test_record_linear_and_online_drivers(tmp_path, drum_song, art_bank):
     for interp in ("linear", "online"):
         out = tmp_path / f"{interp}.mp4"
@@ -68,6 +71,7 @@ def test_segments_by_seconds_beats_and_sections():
     assert min(np.min(np.abs(s - 30.0)), np.min(np.abs(s - 34.0))) <= 2.0
 
 
+@pytest.mark.slow
 def test_energy_driven_frames_change_most_on_the_hits(tmp_path, drum_song, art_bank):
     out = tmp_path / "e.mp4"
     res = run_vj("record", drum_song, "--bank", art_bank, "-o", out, "--segment", 4,
@@ -115,6 +119,7 @@ def test_record_bad_input(tmp_path, drum_song, art_bank, case):
     assert not [p for p in tmp_path.glob(".x.*")]  # no temporary left behind
 
 
+@pytest.mark.slow
 def test_record_with_fx_flashes_on_the_beat(tmp_path, drum_song, art_bank):
     plain, fx = tmp_path / "plain.mp4", tmp_path / "fx.mp4"
     for out, extra in ((plain, []), (fx, ["--fx", "techno"])):
@@ -128,6 +133,7 @@ def test_record_with_fx_flashes_on_the_beat(tmp_path, drum_song, art_bank):
     assert lift[on_beat].mean() > lift[~on_beat].mean() + 10
 
 
+@pytest.mark.slow
 def test_record_a_model_bank_through_its_decoder(tmp_path, drum_song, kandinsky, art):
     from vj.bank import save_bank
     from vj.generate.kandinsky import PrepareSettings, make_bank
@@ -147,6 +153,7 @@ def test_record_a_model_bank_through_its_decoder(tmp_path, drum_song, kandinsky,
 
 
 @pytest.mark.parametrize("decoder", ["torch", "onnx"])
+@pytest.mark.slow
 def test_batched_decoding_gives_the_same_video(tmp_path, drum_song, kandinsky, art, decoder):
     from vj.bank import save_bank
     from vj.generate.kandinsky import PrepareSettings, make_bank

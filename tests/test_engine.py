@@ -271,6 +271,7 @@ def test_a_hit_is_seen_when_several_hops_are_published_between_two_frames():
     assert rises == len(clicks), (rises, len(clicks))
 
 
+@pytest.mark.slow
 def test_without_new_audio_the_energy_decays_by_time_whatever_the_frame_rate():
     from vj.live.energy_view import EnergyView
 

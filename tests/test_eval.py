@@ -51,6 +51,7 @@ def test_hit_accent_is_shown_on_peaks_and_leaves_the_driver_alone():
     assert np.allclose(accented(k, s, np.zeros(90))[1], s)   # no accent: the driver as is
 
 
+@pytest.mark.slow
 def test_eval_command_on_a_song(tmp_path, drum_song):
     out = tmp_path / "eval.json"
     figs = tmp_path / "figs"
@@ -72,6 +73,7 @@ def test_eval_command_on_a_song(tmp_path, drum_song):
 
 
 @pytest.mark.corpus
+@pytest.mark.slow
 def test_the_method_on_a_real_song():
     """The first corpus song (a rock song, its stems mixed), a 45 s excerpt."""
     from vj.evaluation.corpus import corpus
@@ -90,6 +92,7 @@ def test_the_method_on_a_real_song():
 
 
 @pytest.mark.corpus
+@pytest.mark.slow
 def test_live_energy_follows_the_reference_on_an_orchestral_track():
     """drascula-track11 (the score, no drums for long stretches): the live engine,
     having heard the song from its start, follows the offline reference more closely

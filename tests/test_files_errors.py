@@ -31,6 +31,7 @@ def matlab_song(tmp_path_factory):
     return p
 
 
+@pytest.mark.slow
 def test_a_file_only_libsndfile_reads_is_analysed_and_recorded(matlab_song, art_bank,
                                                                tmp_path):
     res = run_vj("analyze", matlab_song, "--no-tags")
@@ -58,6 +59,7 @@ def test_tracker_modules_are_refused_in_one_line(tmp_path):
         assert "tracker modules" in line and "not supported" in line and p.name in line, line
 
 
+@pytest.mark.slow
 def test_recording_onto_a_full_disk_is_one_line_and_leaves_nothing(art_bank, drum_song,
                                                                    tmp_path):
     """A 256 KiB tmpfs (in a user and mount namespace): the video cannot fit."""
@@ -81,6 +83,7 @@ def test_recording_onto_a_full_disk_is_one_line_and_leaves_nothing(art_bank, dru
     assert out[1:] == [], f"files left behind: {out[1:]}"
 
 
+@pytest.mark.slow
 def test_finished_videos_get_the_permissions_of_the_umask(art_bank, drum_song, tmp_path):
     for umask, mode in ((0o022, 0o644), (0o002, 0o664)):
         out = tmp_path / f"u{umask:o}.mp4"
@@ -106,6 +109,7 @@ def test_finished_banks_get_the_permissions_of_the_umask(tmp_path):
         assert bank.stat().st_mode & 0o777 == mode, oct(bank.stat().st_mode)
 
 
+@pytest.mark.slow
 def test_analyze_without_the_tagger_weights_still_prints_the_energy_table(drum_song,
                                                                            tmp_path):
     fake = tmp_path / "site" / "musicnn"   # a musicnn package without its weights

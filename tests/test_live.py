@@ -1,4 +1,6 @@
 """The live show, headless (EGL with Mesa on the CPU), on a synthetic click track."""
+import json
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -6,6 +8,8 @@ import soundfile as sf
 from tests.conftest import run_vj
 from vj.audio.synth import click_train
 from vj.live.show import Show, ShowConfig
+
+pytestmark = pytest.mark.slow   # every test here runs a show or a window
 
 SR = 22050
 
@@ -52,7 +56,8 @@ def test_headless_show_flashes_on_the_clicks(kind, click_song, art_bank, latent_
     song, clicks = click_song
     bank = art_bank if kind == "image" else latent_bank
     show, s = _run([bank], song)
-    assert s.frames > 150 and s.fps > 40, s.text()
+    # frames enough to tell each click's flash from the frames before it (0.5 s apart)
+    assert s.frames > 8 * len(clicks), s.text()
     assert s.decoder == ("image" if kind == "image" else "onnx")  # auto on a CPU: onnxruntime
     played = [c for c in _click_walls(show, clicks) if c + 0.12 < show.log.wall[-1]]
     hits = _check_flashes_on_clicks(show, clicks)
@@ -76,37 +81,31 @@ def test_silence_then_clicks_moves_only_after_the_first_click(click_song, art_ba
     assert moved > 0.1 and moved > 10 * still, (still, moved)
 
 
-def test_audio_to_photon_latency(click_song, art_bank):
-    """Impulse in, first changed frame out: at most 50 ms at 60 Hz (image decoder)."""
-    song, clicks = click_song
-    from vj.bench.live import impulse_latencies
-
-    show, s = _run([art_bank], song, duration=4.0)
-    lat = impulse_latencies(show.log.wall, show.log.change, _click_walls(show, clicks))
-    print(f"\nimpulse-to-photon latency: median {np.median(lat):.1f} ms, max {max(lat):.1f} ms "
-          f"over {len(lat)} clicks (frame period 16.7 ms)")
-    assert len(lat) >= 4
-    assert np.median(lat) <= 50.0
-
-
-def test_bench_latency_command():
-    """`vj bench latency` (what the H100 check runs, with --model real) on an image bank."""
-    res = run_vj("bench", "latency", "--size", 128, "--seconds", 4, "--device", "cpu")
+def _bench_latency(tmp_path, *args):
+    out = tmp_path / "latency.json"
+    res = run_vj("bench", "latency", *args, "--seconds", 4, "--device", "cpu", "--json", out)
     assert res.returncode == 0, res.stderr
-    line = res.stdout.splitlines()[-1]
-    assert "image bank 128x128, decoder image" in line
-    clicks = int(line.split(" over ")[1].split()[0])
-    median = float(line.split(": median ")[1].split()[0])
-    assert clicks >= 3 and 0 < median <= 50.0, line
+    return json.loads(out.read_text())
 
 
-def test_bench_latency_on_a_latent_bank_with_its_own_model_folder():
+def test_a_click_is_on_screen_within_a_hop_and_two_frames(tmp_path):
+    """`vj bench latency` (impulse to the first changed frame) on an image bank.  The
+    onset comes from the newest hop (no look-ahead): a click is analysed within a hop
+    and a block (11.6 + 5.8 ms), read at the next frame and drawn in it.  A flash that
+    waited for the energy's 70 ms of look-ahead, or a loop a frame behind, would take
+    longer than that plus two frame times."""
+    r = _bench_latency(tmp_path, "--size", 128)
+    assert r["model"] == "image" and r["decoder"] == "image"
+    assert r["clicks"] >= 3
+    frame = 1000.0 / r["fps"]
+    assert 0 < r["median_ms"] <= 11.6 + 5.8 + 2 * frame, r
+
+
+def test_bench_latency_on_a_latent_bank_with_its_own_model_folder(tmp_path):
     """The --model real path (random-weight MoVQ saved as the bank's model) on the tiny MoVQ."""
-    res = run_vj("bench", "latency", "--tiny", "--size", 64, "--seconds", 4, "--device", "cpu")
-    assert res.returncode == 0, res.stderr
-    line = res.stdout.splitlines()[-1]
-    assert "tiny bank 64x64, decoder onnx" in line
-    assert int(line.split(" over ")[1].split()[0]) >= 2, line
+    r = _bench_latency(tmp_path, "--tiny", "--size", 64)
+    assert (r["model"], r["size"], r["decoder"]) == ("tiny", 64, "onnx")
+    assert r["clicks"] >= 2, r
 
 
 def test_audio_stopping_decays_to_stillness(tmp_path, art_bank):
@@ -150,42 +149,6 @@ def test_live_cli_headless_prints_a_summary(click_song, art_bank):
                  "--size", "160x120", "--no-osc")
     assert res.returncode == 0, res.stderr
     assert "show summary:" in res.stdout and "dropped" in res.stdout and "latency" in res.stdout
-
-
-def test_shader_reload_keeps_the_old_program_on_error(tmp_path, caplog):
-    import shutil
-
-    from vj.render.shaders import SHADER_DIR, ShaderLibrary
-    from vj.render.targets import headless_context
-
-    d = shutil.copytree(SHADER_DIR, tmp_path / "shaders")
-    ctx = headless_context()
-    lib = ShaderLibrary(ctx, d)
-    before = lib["post"]
-    post = d / "post.frag"
-    good = post.read_text()
-    import os
-    import time
-
-    post.write_text(good.replace("void main() {", "void main() { this is not glsl;"))
-    os.utime(post, (time.time() + 5, time.time() + 5))
-    assert lib.poll() == []
-    assert lib["post"] is before  # still the working program
-    assert "post" in lib.errors and "post.frag" in lib.errors["post"]
-    assert any("keeping the previous version" in r.message for r in caplog.records)
-    post.write_text(good.replace("col = mix(col, vec3(1.0), u_flash);",
-                                 "col = mix(col, vec3(1.0), u_flash); col = 1.0 - col;"))
-    os.utime(post, (time.time() + 10, time.time() + 10))
-    assert lib.poll() == ["post"]
-    assert lib["post"] is not before and "post" not in lib.errors
-    # the new program is used: an inverted picture
-    from vj.render.fx import Uniforms
-    from vj.render.renderer import Renderer
-
-    r = Renderer(ctx, (8, 8), (8, 8), shaders=lib)
-    r.upload(np.zeros((8, 8, 3), np.uint8))
-    r.frame(Uniforms())
-    assert r.read().min() == 255
 
 
 def test_a_hit_after_a_quiet_passage_is_a_scene_cut(tmp_path, art_bank):

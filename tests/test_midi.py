@@ -123,6 +123,7 @@ def jack():
         os.environ["JACK_DEFAULT_SERVER"] = old
 
 
+@pytest.mark.slow
 def test_midi_learn_writes_a_mapping_that_loads_again(jack, tmp_path):
     out = tmp_path / "learned.toml"
     p = subprocess.Popen([sys.executable, "-m", "vj", "midi", "learn", "--midi-api", "jack", "--port",
@@ -156,6 +157,7 @@ def test_midi_learn_writes_a_mapping_that_loads_again(jack, tmp_path):
     assert m.cc == {(2, 21): "master"} and m.note == {44: "cut"} and m.pitchbend is None
 
 
+@pytest.mark.slow
 def test_a_cc_moves_master_within_one_frame_in_the_show(jack, drum_song, art_bank):
     from vj.live.show import ShowConfig
 
@@ -180,14 +182,16 @@ def test_a_cc_moves_master_within_one_frame_in_the_show(jack, drum_song, art_ban
     th.join()
     s = out["s"]
     assert show.state.master == pytest.approx(20 / 127), s.text()
-    # one frame is 16.7 ms at 60 fps; JACK's dummy driver adds up to one period (5.3 ms)
     print(f"\nMIDI CC to master: {[round(d * 1000, 1) for d in delays]} ms")
-    # one frame is 16.7 ms at 60 fps; JACK's dummy driver adds up to one period (5.3 ms).
-    # The median, so that one stall of this shared machine does not decide.
-    assert sorted(delays)[2] < 1 / 60 + 0.0053 + 0.008, delays
+    # a message is applied at the next frame: within a frame of this show, plus one
+    # period of JACK's dummy driver (5.3 ms) and the polling here; a loop that drained
+    # MIDI less often than every frame would take longer.  The median of five.
+    frame = s.frame_ms_median / 1000
+    assert sorted(delays)[2] < 2 * frame + 0.0053, (delays, frame)
     assert "vj-test-ctl" in show.status["midi"] and "messages" in show.status["midi"]
 
 
+@pytest.mark.slow
 def test_a_controller_unplugged_and_plugged_in_again_is_found_by_name(jack):
     from vj.live.faults import Faults
     from vj.midi.port import MidiInput

@@ -28,6 +28,7 @@ def _bank(kandinsky, art, **kw):
                      genre="jazz", mood=None, style_source="test", progress=False)
 
 
+@pytest.mark.slow
 def test_prepare_cli_writes_a_complete_bank(tmp_path, tiny_model, art):
     bank_dir = tmp_path / "bank"
     res = run_vj("prepare", "--image", art, "--genre", "techno", "--bank", bank_dir,
@@ -120,6 +121,7 @@ def test_image_weight_changes_latents_and_seed_repeats(kandinsky, art):
     assert np.array_equal(a.frames[1:], d.frames[:2])  # keyframe k uses seed + k
 
 
+@pytest.mark.slow
 def test_one_keyframe_per_segment_with_audio(tmp_path, tiny_model, art, drum_song):
     bank_dir = tmp_path / "bank"
     res = run_vj("prepare", "--image", art, "--genre", "jazz", "--mood", "sad", "--bank",
@@ -131,6 +133,7 @@ def test_one_keyframe_per_segment_with_audio(tmp_path, tiny_model, art, drum_son
     assert m["count"] == 5 and m["mood"] == "sad" and "melancholic" in m["style"]
 
 
+@pytest.mark.slow
 def test_template_prompt_and_several_artworks(tmp_path, tiny_model, art):
     from vj.generate.artwork import artwork
 
@@ -166,6 +169,7 @@ def test_unusable_images_are_refused(tmp_path, tiny_model):
     assert not (tmp_path / "bank").exists()
 
 
+@pytest.mark.slow
 def test_odd_but_valid_images_work(tmp_path, tiny_model):
     from PIL import Image
 
@@ -198,6 +202,7 @@ def test_existing_bank_is_refused_unless_force(tmp_path, tiny_model, art):
     assert (tmp_path / "bank" / "keep.txt").exists()
 
 
+@pytest.mark.slow
 def test_missing_weights_say_which_and_how(tmp_path, art):
     import os
     import subprocess
@@ -256,6 +261,7 @@ def test_bank_format_version_1_still_loads(tmp_path, kandinsky, art):
     assert load_bank(p).count == 2
 
 
+@pytest.mark.slow
 def test_prepare_audio_detects_each_segments_genre(tmp_path, tiny_model, art, drum_song):
     bank_dir = tmp_path / "bank"
     res = run_vj("prepare", "--image", art, "--audio", drum_song, "--segment", "10s",

@@ -117,6 +117,7 @@ def _prompts(song, m, *extra, tiny_model):
     return json.loads(res.stdout)
 
 
+@pytest.mark.slow
 def test_prompts_from_lyrics_and_caption_reach_the_prior_tokenizer(song, lrc, prompt_models,
                                                                    tiny_model, tmp_path):
     from vj.prompts.writer import clean, fit_tokens
@@ -157,6 +158,7 @@ def test_whisper_transcribes_with_time_stamps_and_silence_gets_no_lyrics(prompt_
     assert transcribe(asr, np.zeros(16000 * 40, np.float32)) == []
 
 
+@pytest.mark.slow
 def test_greedy_prompts_repeat_and_are_cached(song, prompt_models, tiny_model, tmp_path):
     from vj.prompts.models import ModelIds
     from vj.prompts.run import PromptOptions, make_prompts
@@ -177,6 +179,7 @@ def test_greedy_prompts_repeat_and_are_cached(song, prompt_models, tiny_model, t
         os.environ["VJ_CACHE"] = old
 
 
+@pytest.mark.slow
 def test_eval_reports_rouge_embedding_and_clap_similarity(song, lrc, prompt_models, tiny_model):
     out = _prompts(song, prompt_models, "--lyrics", lrc, "--eval", tiny_model=tiny_model)
     first, last = out["sections"][0]["eval"], out["sections"][-1]["eval"]
@@ -190,6 +193,7 @@ def test_eval_reports_rouge_embedding_and_clap_similarity(song, lrc, prompt_mode
         assert e["template"].endswith("music album cover")
 
 
+@pytest.mark.slow
 def test_missing_models_are_named_with_their_download_command(song, lrc, tiny_model, tmp_path):
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf"))
     import subprocess
@@ -207,6 +211,7 @@ def test_missing_models_are_named_with_their_download_command(song, lrc, tiny_mo
     assert "whisper" not in one_line_error(res)   # with lyrics given, Whisper is not needed
 
 
+@pytest.mark.slow
 def test_extend_prints_one_prompt(prompt_models, tiny_model):
     res = run_vj("prompts", "--extend", "sad rock music album cover", "--model", tiny_model,
                  "--llm", prompt_models["llm"], timeout=300)
@@ -215,6 +220,7 @@ def test_extend_prints_one_prompt(prompt_models, tiny_model):
     assert len(lines) == 1 and sum(ch.isalpha() for ch in lines[0]) >= 3
 
 
+@pytest.mark.slow
 def test_prepare_makes_one_keyframe_per_section_with_its_prompt(song, lrc, prompt_models,
                                                                 tiny_model, art, tmp_path):
     res = run_vj("prepare", "--image", art, "--audio", song, "--prompts", "auto", "--lyrics", lrc,

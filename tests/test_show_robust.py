@@ -27,13 +27,16 @@ def start_vj(*args, env=None):
                             env={**os.environ, **(env or {})})
 
 
-def summary_numbers(stdout: str) -> dict:
-    line = next(x for x in stdout.splitlines() if x.startswith("show summary:"))
-    return {"line": line,
-            "fps": float(line.split(" fps)")[0].rsplit("(", 1)[1]),
-            "p99": float(line.split("p99 ")[1].split()[0]),
-            "longest": float(line.split("longest ")[1].split()[0]),
-            "frames": int(line.split("show summary: ")[1].split()[0])}
+def run_show(tmp_path, *args, env=None, schedule=(), timeout=180) -> dict:
+    """``vj live ARGS`` in a subprocess, a desk sending ``schedule`` (seconds after the
+    start, address, value); returns the summary it wrote as JSON."""
+    out = tmp_path / "summary.json"
+    p = start_vj("live", *args, "--summary-json", out, env=env)
+    desk_at(int(args[list(args).index("--osc-port") + 1]) if "--osc-port" in args else 0,
+            time.perf_counter(), schedule)
+    _, err = p.communicate(timeout=timeout)
+    assert p.returncode == 0, err
+    return json.loads(out.read_text())
 
 
 def desk_at(port: int, t0: float, schedule):
@@ -50,61 +53,58 @@ def desk_at(port: int, t0: float, schedule):
 
 # -- chaos: an exception in every part --------------------------------------------------------
 
+@pytest.mark.slow
 def test_an_exception_in_every_part_is_a_fault_and_the_show_goes_on(drum_song, art_bank,
-                                                                     latent_bank):
+                                                                     latent_bank, tmp_path):
     port = free_port()
     plan = ("input@1.5,analysis@2,osc@2.5,autogenre@2,loader@3,decode@4,uniform@3,hud@3.5,"
             "engine@6")
-    p = start_vj("live", "--bank", art_bank, "--bank-dir", latent_bank.parent,
-                 "--audio-file", drum_song,
-                 "--headless", "--duration", 9, "--size", "160x120", "--hud", "--auto",
-                 "--osc-host", "127.0.0.1", "--osc-port", port, env={"VJ_CHAOS": plan})
-    t0 = time.perf_counter()
     # the first packet after 2.5 s meets the OSC fault; the first bank folder to load
     # meets the loader's, and the second try loads it
-    desk_at(port, t0, [(4.5, "/vj/status", None), (5.0, "/vj/bank", str(latent_bank)),
-                       (6.0, "/vj/bank", str(latent_bank))])
-    out, err = p.communicate(timeout=120)
-    assert p.returncode == 0, err
-    s = summary_numbers(out)
-    faults = s["line"].split("; faults: ")[1]
+    s = run_show(tmp_path, "--bank", art_bank, "--bank-dir", latent_bank.parent,
+                 "--audio-file", drum_song, "--headless", "--duration", 9, "--size", "160x120",
+                 "--hud", "--auto", "--osc-host", "127.0.0.1", "--osc-port", port,
+                 env={"VJ_CHAOS": plan}, schedule=[(4.5, "/vj/status", None),
+                                                   (5.0, "/vj/bank", str(latent_bank)),
+                                                   (6.0, "/vj/bank", str(latent_bank))])
+    faults = "; ".join(s["fault_list"])
     for part in (item.split("@")[0] for item in plan.split(",")):
         if part == "engine":    # the show kills its audio process, and starts another
             assert "engine: the audio process was killed; starting another" in faults, faults
         else:
             assert f"injected fault ({part})" in faults, (part, faults)
-    print("\n" + s["line"])
-    assert s["frames"] > 400, s["line"]   # it ran to --duration at the display rate
-    seconds = float(s["line"].split(" frames in ")[1].split()[0])
-    assert 9.0 <= seconds < 9.5, s["line"]   # to --duration (the last frame ends it)
+    print(f"\n{s['frames']} frames in {s['seconds']:.2f} s; faults: {faults}")
+    # it ran to --duration: the loop ends at the first frame that starts after it
+    assert 9.0 <= s["seconds"] <= 9.0 + s["frame_ms"]["max"] / 1000 + 0.05, s["seconds"]
+    assert s["audio"]["restarts"] == 1 and s["audio"]["hops"] > 0
 
 
 # -- decoupled: decoding and switching never hold the display --------------------------------
 
-def test_switching_banks_and_presets_every_two_seconds_keeps_the_frame_rate(
-        drum_song, latent_banks):
+@pytest.mark.slow
+def test_switching_banks_and_presets_every_two_seconds_never_waits_on_the_decoder(
+        drum_song, latent_banks, tmp_path):
     """Two tiny-model banks with the onnx decoder on this CPU; the desk switches bank
     and preset every 2 s for 30 s."""
     port = free_port()
     a, b = latent_banks
-    p = start_vj("live", "--bank", a, "--bank", b, "--audio-file", drum_song, "--loop",
-                 "--headless", "--duration", 31, "--size", "640x360",
-                 "--decoder", "onnx", "--osc-host", "127.0.0.1", "--osc-port", port)
-    t0 = time.perf_counter()
     schedule = []
     for i in range(15):
         schedule.append((1.5 + 2 * i, "/vj/bank", (b.name, a.name)[i % 2]))
         schedule.append((1.5 + 2 * i, "/vj/preset", ("classical", "techno")[i % 2]))
-    desk_at(port, t0, schedule)
-    out, err = p.communicate(timeout=180)
-    assert p.returncode == 0, err
-    s = summary_numbers(out)
-    print("\n" + s["line"])
-    assert "decode (onnx)" in s["line"] and "errors 0" in s["line"], s["line"]
-    # a frame that waited for a decode (50-90 ms here) would take three refreshes or more:
-    # at most 1 % of frames may miss one refresh (p99 within two periods, 33.3 ms), none
-    # may take 100 ms (the 2 CPU cores also run the software GL renderer and the decoder)
-    assert s["fps"] >= 55 and s["p99"] <= 2 * 1000 / 60 and s["longest"] <= 100.0, s["line"]
+    s = run_show(tmp_path, "--bank", a, "--bank", b, "--audio-file", drum_song, "--loop",
+                 "--headless", "--duration", 31, "--size", "640x360", "--decoder", "onnx",
+                 "--osc-host", "127.0.0.1", "--osc-port", port, schedule=schedule)
+    print(f"\nframe ms {s['frame_ms']}; decode median {s['decode_ms_median']:.1f} ms, "
+          f"{s['decode_fps']:.1f} fps")
+    assert s["decoder"] == "onnx" and s["osc"]["bad"] == 0, s["osc"]
+    period = s["period_ms"]
+    if s["decode_ms_median"] < 2 * period:
+        pytest.skip(f"the decoder takes {s['decode_ms_median']:.0f} ms here: not slower than "
+                    "a frame, so a loop that waited on it would not show")
+    # a loop that waited on its decodes would spend at least a decode's time on most
+    # frames; this one must not on 99 % of them
+    assert s["frame_ms"]["p99"] < s["decode_ms_median"], (s["frame_ms"], s["decode_ms_median"])
 
 
 # -- a real audio server ----------------------------------------------------------------------
@@ -115,6 +115,7 @@ def test_switching_banks_and_presets_every_two_seconds_keeps_the_frame_rate(
 FLOWING = 0.02
 
 
+@pytest.mark.slow
 def test_the_audio_server_restarted_under_the_show(pulse, drum_song, art_bank, tmp_path):
     """Kill the sound server mid-show and start it again: the fault shows while it is
     gone, the energy is back within 5 s of its return, and the show leaves on time."""
@@ -160,6 +161,7 @@ def test_the_audio_server_restarted_under_the_show(pulse, drum_song, art_bank, t
           f"{again[0]:.1f} s; exit {exited - ended:.2f} s after the loop ended")
 
 
+@pytest.mark.slow
 def test_the_audio_process_killed_under_the_show(drum_song, art_bank, tmp_path):
     """kill -9 of the audio process mid-show: the fault shows, a new process plays the
     song on from where the show is, and the energy flows again within 3 s."""
@@ -214,6 +216,7 @@ os._exit(0)                                  # as the audio process leaves: no P
 """
 
 
+@pytest.mark.slow
 def test_input_channels_pick_one_side_of_a_stereo_input(pulse, write_audio, art_bank):
     """--input-channels: a tone on the left only is heard on channel 1, not on 2."""
     t = np.arange(22050 * 8) / 22050
@@ -250,6 +253,7 @@ def test_a_second_show_on_a_busy_port_exits_with_one_line(art_bank, drum_song):
     assert str(port) in line and "--osc-port" in line, line
 
 
+@pytest.mark.slow
 def test_bank_folders_only_from_allowed_hosts_and_bank_dirs(drum_song, latent_banks, art_bank):
     from pythonosc.udp_client import SimpleUDPClient
 
@@ -301,25 +305,35 @@ print(time.perf_counter() - t0)
 """
 
 
+@pytest.mark.slow
 def test_ten_thousand_commands_in_a_second_keep_the_frame_rate(drum_song, art_bank, tmp_path):
     from vj.live.show import ShowConfig
 
     port = free_port()
     cfg = ShowConfig(banks=[str(art_bank)], audio_file=str(drum_song), headless=True,
-                     size=(160, 120), osc_host="127.0.0.1", osc_port=port, duration=4.0,
+                     size=(160, 120), osc_host="127.0.0.1", osc_port=port, duration=4.5,
                      preset="techno")
     show, th, out = show_thread(cfg)
-    time.sleep(1.0)
+    time.sleep(1.5)
     script = tmp_path / "flood.py"
     script.write_text(FLOOD)
+    start = time.perf_counter() - show.t0
     sent = subprocess.run([sys.executable, str(script), str(port)], capture_output=True,
                           text=True, timeout=30)
+    end = time.perf_counter() - show.t0
     th.join()
     s = out["s"]
-    print(f"\n10,000 messages sent in {float(sent.stdout):.2f} s; {s.text()}")
+    took = float(sent.stdout)
+    print(f"\n10,000 messages sent in {took:.2f} s; {s.text()}")
     assert s.osc_packets >= 9900 and s.osc_errors == 0, s.text()
-    assert s.fps >= 55, s.text()
     assert show.state.intensity == pytest.approx((9997 % 97) / 96)  # the last value won
+    # frames per second while the desk floods, against the second before: a loop that
+    # handled the packets itself, or waited for the queue, would draw a few frames in
+    # all (the flood's own sender busy-waits one of the cores meanwhile)
+    wall = np.array(show.log.wall)
+    before = np.count_nonzero((wall > start - 1.0) & (wall <= start))
+    during = np.count_nonzero((wall > start) & (wall <= end)) / (end - start)
+    assert during >= 0.5 * before, (during, before)
 
 
 HOSTILE = """
@@ -454,6 +468,7 @@ def _trail_run(ctx, hz: float, seconds: float, trail: float):
     return r, u
 
 
+@pytest.mark.slow
 def test_trails_decay_by_time_to_black_whatever_the_refresh_rate():
     from vj.render.fx import FxSettings, compute
     from vj.render.targets import headless_context
@@ -486,28 +501,3 @@ def test_trails_decay_by_time_to_black_whatever_the_refresh_rate():
 
 # -- shaders -----------------------------------------------------------------------------------
 
-def test_a_reload_that_changes_a_uniform_type_keeps_the_old_program(tmp_path):
-    import shutil
-
-    from vj.render.shaders import SHADER_DIR, ShaderLibrary
-    from vj.render.targets import headless_context
-
-    d = shutil.copytree(SHADER_DIR, tmp_path / "shaders")
-    lib = ShaderLibrary(headless_context(), d)
-    before = lib["post"]
-    post = d / "post.frag"
-    text = post.read_text()
-    assert "uniform float u_flash;" in text
-    post.write_text(text.replace("uniform float u_flash;", "uniform vec2 u_flash;")
-                    .replace("vec3(1.0), u_flash)", "vec3(1.0), u_flash.x)"))
-    os.utime(post, (time.time() + 5, time.time() + 5))
-    assert lib.poll() == []
-    assert lib["post"] is before   # valid GLSL, but not what vj sets: the old one stays
-    assert "u_flash is vec2, vj sets float" in lib.errors["post"], lib.errors
-    # the HUD shows why
-    from vj.render.hud import Hud
-
-    values = {"fps": 60.0, "decode_ms": 1.0, "decoder": "image", "latency_ms": 10.0,
-              "target": "headless", "P": 0, "H": 0, "E": 0, "preset": "techno", "bank": "art",
-              "osc": (0, 0), "shader": lib.errors["post"]}
-    assert any("SHADER ERROR" in line and "u_flash" in line for line in Hud.lines(values))

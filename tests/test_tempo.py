@@ -42,6 +42,7 @@ def test_held_commands_land_on_the_bar():
     assert not Quantiser("off", 4, grid).hold(Command("cut"), 0.0)
 
 
+@pytest.mark.slow
 def test_link_tempo_is_adopted_and_cuts_land_on_the_bar(art_bank, drum_song):
     pytest.importorskip("aalink", reason="Ableton Link needs the extra vj[link] (aalink)")
     why = netns_skip_reason()

@@ -155,6 +155,7 @@ def test_text_classifier(text, genre):
     assert classify(text)[0] == genre
 
 
+@pytest.mark.slow
 def test_analyze_json_has_the_segment_table(drum_song, tmp_path):
     res = run_vj("analyze", drum_song, "--json")   # the old flag: still works, with a line
     assert res.returncode == 0, res.stderr
@@ -172,6 +173,7 @@ def test_analyze_json_has_the_segment_table(drum_song, tmp_path):
     assert seg["genre"] is not None
 
 
+@pytest.mark.slow
 def test_live_auto_genre_switches_after_the_hold(drum_song, art_bank):
     """--auto in a headless show: tagging runs in the background, and the preset
     changes to the detected genre only once it has held for auto_hold seconds."""

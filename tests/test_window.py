@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+pytestmark = pytest.mark.slow   # every test here runs a window under Xvfb
+
 SCRIPT = r"""
 import numpy as np
 from vj.generate.artwork import artwork

@@ -8,6 +8,8 @@
 #                     "pulse" input (the ALSA pulse plugin)
 #   jackd2            a JACK server (jackd -d dummy) for the MIDI tests' virtual ports
 #                     (ALSA sequencer ports need a kernel module that containers lack)
+#   stress-ng         a CPU-heavy job beside the test suite (make test under load)
+#   liblo-tools       a real OSC peer for the tests (oscsend, oscdump)
 #   python3-venv      only where the system Python lacks ensurepip
 # Everything else (FFmpeg in PyAV, libsndfile in soundfile) comes in the wheels.
 set -eu
@@ -26,6 +28,8 @@ command -v paplay >/dev/null 2>&1 || missing="$missing pulseaudio-utils"
 ls /usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so >/dev/null 2>&1 || \
     missing="$missing libasound2-plugins"
 command -v jackd >/dev/null 2>&1 || missing="$missing jackd2"
+command -v stress-ng >/dev/null 2>&1 || missing="$missing stress-ng"
+command -v oscsend >/dev/null 2>&1 || missing="$missing liblo-tools"
 python3 -c 'import ensurepip' 2>/dev/null || missing="$missing python3-venv"
 
 [ -z "$missing" ] && exit 0

@@ -1,4 +1,4 @@
-"""Keyframe banks on disk (DESIGN.md section 6).
+"""Keyframe banks on disk (docs/design.md, section 4).
 
 A bank is a folder::
 

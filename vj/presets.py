@@ -1,4 +1,4 @@
-"""Genre presets (DESIGN.md section 7): a style for the prior, motion and FX defaults.
+"""Genre presets (docs/presets.md): a style for the prior, motion and FX defaults.
 
 Presets are TOML files, one per genre, in ``presets/genres/`` of the project
 and in any folder given by ``--presets`` or the ``VJ_PRESETS`` environment
@@ -19,7 +19,7 @@ from vj.errors import VjError
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "presets"
 ENV_VAR = "VJ_PRESETS"
 
-#: The 23 genre labels of DESIGN.md section 7.
+#: The 23 genre labels (docs/presets.md).
 GENRES = ("pop", "rock", "punk", "jazz", "blues", "indie", "classical", "country", "folk",
           "electronic", "techno", "electro", "house", "gospel", "latin", "metal", "rap",
           "hip hop", "reggae", "reggaeton", "funk", "disco", "r&b")

@@ -1,4 +1,4 @@
-"""The audio energy vector (DESIGN.md section 4).
+"""The audio energy vector (docs/energy.md).
 
 Two forms of the same quantity:
 

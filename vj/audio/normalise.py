@@ -1,4 +1,4 @@
-"""Running normalisation of the live energy (DESIGN.md section 4): the offline
+"""Running normalisation of the live energy (docs/energy.md): the offline
 reference min-max normalises each part over the analysed span; the live engine
 cannot see the span, so it keeps a running peak and floor.  Pure computation,
 bounded state, no allocation per call."""

@@ -1,4 +1,4 @@
-"""The live energy engine (DESIGN.md section 4): one hop of audio in, one
+"""The live energy engine (docs/energy.md): one hop of audio in, one
 :class:`~vj.audio.energy.EnergyFrame` out, with bounded memory and no array
 allocation in the steady state.  The percussive median runs across frequency on
 the current frame only; the harmonic median runs across the last

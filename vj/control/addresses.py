@@ -1,4 +1,4 @@
-"""The OSC address space (DESIGN.md section 8): validation of one message.
+"""The OSC address space (docs/design.md, section 6): validation of one message.
 
 :func:`parse_message` turns an address and its arguments into a
 :class:`Command` or raises :class:`BadMessage` with the kind of problem

@@ -1,4 +1,4 @@
-"""The OSC server: UDP in, validated Commands out (DESIGN.md sections 3 and 8).
+"""The OSC server: UDP in, validated Commands out (docs/design.md, sections 3 and 6).
 
 One thread owns the socket.  Every datagram is parsed with python-osc's
 packet parser and checked against the address space; good messages become

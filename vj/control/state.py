@@ -1,4 +1,4 @@
-"""ShowState and the commands that change it (DESIGN.md section 8).
+"""ShowState and the commands that change it (docs/design.md, section 6).
 
 The OSC thread and the keyboard produce :class:`Command` objects; the render
 loop applies them with :func:`apply` between two frames.  ``apply`` is pure

@@ -1,4 +1,4 @@
-"""Decoders behind one interface (DESIGN.md section 2).
+"""Decoders behind one interface (docs/design.md, section 2).
 
 A *decoder* turns latents ``[B, 4, h, w]`` into uint8 frames ``[B, H, W, 3]``
 on its device: ``torch`` (eager), ``compile`` (torch.compile + CUDA graph),

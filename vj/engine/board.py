@@ -15,7 +15,12 @@ aligned 8-byte store is atomic on the machines vj runs on (x86-64, arm64).
 """
 from __future__ import annotations
 
+import os
+import tempfile
+
 import numpy as np
+
+from vj.audio.ring import RingBuffer
 
 MAGIC = 0x766A_6175_6469_6F31          # "vjaudio1"
 #: Hops kept (about 3 s at the live hop): the render loop takes the largest onset of
@@ -37,6 +42,24 @@ N_INTS = N_FLOATS = 16
 
 #: phases of the engine (ints[I_PHASE]): how long the show lets its heartbeat pause
 STARTING, OPENING, RUNNING, WAITING = range(4)
+
+
+def board_memory(size: int):
+    """``(fd, path)`` of shared memory of ``size`` bytes: an anonymous file handed to
+    the child by descriptor where the platform can (nothing to clean up, even after
+    kill -9), else a temporary file by path."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("vj-audio-board")
+    elif os.name == "posix":
+        with tempfile.TemporaryFile() as f:
+            fd = os.dup(f.fileno())
+    else:
+        fd_, path = tempfile.mkstemp(prefix="vj-audio-board-")
+        os.ftruncate(fd_, size)
+        os.close(fd_)
+        return None, path
+    os.ftruncate(fd, size)
+    return fd, None
 
 
 def board_size(history: int) -> int:
@@ -67,6 +90,9 @@ class Board:
         self.seq = view(np.int64, (SLOTS,))
         self.rec = view(np.float64, (SLOTS, FIELDS))
         self.history = view(np.float32, (history,))
+        #: the history as the one ring type, its count in ints[I_HISTORY]
+        self.history_ring = RingBuffer(history, data=self.history,
+                                       counter=self.ints[I_HISTORY:I_HISTORY + 1])
 
     # -- writer (the audio process) -----------------------------------------------------------
     def init(self) -> None:
@@ -101,13 +127,7 @@ class Board:
 
     def add_history(self, block: np.ndarray) -> None:
         """Append analysed samples (a hop; shorter than the history) to the history."""
-        n, cap = len(block), len(self.history)
-        w = int(self.ints[I_HISTORY])
-        start = w % cap
-        first = min(n, cap - start)
-        self.history[start:start + first] = block[:first]
-        self.history[:n - first] = block[first:]
-        self.ints[I_HISTORY] = w + n
+        self.history_ring.write(block)
 
     # -- readers (the show) ---------------------------------------------------------------------
     @property
@@ -134,13 +154,4 @@ class Board:
 
     def recent_audio(self, n: int) -> np.ndarray:
         """A copy of the newest ``n`` analysed samples (fewer at the start)."""
-        cap = len(self.history)
-        n = min(n, cap)
-        w = int(self.ints[I_HISTORY])
-        n = min(n, w)
-        out = np.empty(n, np.float32)
-        start = (w - n) % cap
-        first = min(n, cap - start)
-        out[:first] = self.history[start:start + first]
-        out[first:] = self.history[:n - first]
-        return out
+        return self.history_ring.newest(n)[:, 0]

@@ -18,7 +18,6 @@ import logging
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -40,24 +39,6 @@ OPEN_TIMEOUT = 120.0
 RESTART_MAX = 1.0
 
 
-def _board_memory(size: int):
-    """``(fd, path)`` of shared memory of ``size`` bytes: an anonymous file handed to
-    the child by descriptor where the platform can (nothing to clean up, even after
-    kill -9), else a temporary file by path."""
-    if hasattr(os, "memfd_create"):
-        fd = os.memfd_create("vj-audio-board")
-    elif os.name == "posix":
-        with tempfile.TemporaryFile() as f:
-            fd = os.dup(f.fileno())
-    else:
-        fd_, path = tempfile.mkstemp(prefix="vj-audio-board-")
-        os.ftruncate(fd_, size)
-        os.close(fd_)
-        return None, path
-    os.ftruncate(fd, size)
-    return fd, None
-
-
 class AudioEngine:
     """``AudioEngine(faults, audio_file=... | device=...)``; :meth:`open` (raises
     :class:`AudioError` for the user's errors), :meth:`start`, then read :attr:`board`
@@ -76,7 +57,7 @@ class AudioEngine:
         self.chaos_t0 = chaos_t0
         self.history = B.history_length(self.params.sr, self.params.hop)
         size = B.board_size(self.history)
-        self._fd, self._path = _board_memory(size)
+        self._fd, self._path = B.board_memory(size)
         if self._fd is not None:
             self._mm = mmap.mmap(self._fd, size)
         else:

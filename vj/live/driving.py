@@ -1,5 +1,5 @@
 """The show's motion: the online driver stepped once per frame, with the cuts asked
-for by the desk or keyboard and the scene cuts the music makes (DESIGN.md section 5)."""
+for by the desk or keyboard and the scene cuts the music makes (docs/design.md, section 5)."""
 from __future__ import annotations
 
 from vj.control.state import Command

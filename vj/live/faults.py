@@ -65,3 +65,13 @@ class Faults:
 
     def __contains__(self, text: str) -> bool:
         return any(text in f for f in self.listing())
+
+
+def quietly(what: str, fn):
+    """A teardown step that logs its failure instead of stopping the others."""
+    def run():
+        try:
+            fn()
+        except Exception as e:
+            log.warning("stopping %s: %s", what, e)
+    return run

@@ -134,3 +134,25 @@ class FrameFeed:
 
     def report(self) -> str:
         return f"{self.sink.name}: {self.sent} frames sent, {self.box.dropped} dropped"
+
+
+def start_feeds(specs, size, fps: float, ctx, faults, stack) -> list:
+    """``--ndi`` / ``--output``: a feed per sink, each stopped by ``stack``; a sink that
+    cannot open stops the show before it starts, with one line."""
+    from vj.errors import VjError
+    from vj.live.faults import quietly
+    from vj.live.outputs import make_sink
+
+    feeds = []
+    for spec in specs:
+        sink = make_sink(spec)
+        try:
+            feed = FrameFeed(sink, size, fps, faults)
+            feed.start(ctx)
+        except VjError:
+            raise
+        except Exception as e:
+            raise VjError(f"--output {spec}: cannot open ({str(e)[:160]})") from None
+        stack.callback(quietly(f"output {spec}", feed.stop))
+        feeds.append(feed)
+    return feeds

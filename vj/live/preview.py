@@ -9,34 +9,15 @@ import numpy as np
 
 from vj.render.hud import Hud
 
-_VERT = """#version 330
-in vec2 in_pos;
-out vec2 v_uv;
-void main() { v_uv = in_pos * 0.5 + 0.5; gl_Position = vec4(in_pos, 0.0, 1.0); }
-"""
-_FRAG = """#version 330
-uniform sampler2D u_image;
-uniform sampler2D u_hud;
-uniform vec2 u_hud_size;
-uniform vec2 u_dst;
-uniform float u_has_hud;
-in vec2 v_uv;
-out vec4 f_color;
-void main() {
-    f_color = vec4(texture(u_image, vec2(v_uv.x, 1.0 - v_uv.y)).rgb, 1.0);  // image order
-    vec2 q = (vec2(v_uv.x, 1.0 - v_uv.y) * u_dst - vec2(8.0)) / u_hud_size;
-    if (u_has_hud > 0.5 && q.x >= 0.0 && q.y >= 0.0 && q.x <= 1.0 && q.y <= 1.0) {
-        vec4 h = texture(u_hud, q);
-        f_color.rgb = mix(f_color.rgb, h.rgb, h.a);
-    }
-}
-"""
-
 
 class Preview:
-    def __init__(self, main, size=(640, 360), monitor: str | None = None) -> None:
+    def __init__(self, main, size=(640, 360), monitor: str | None = None, *,
+                 shaders=None) -> None:
+        """``shaders``: the shader folder (default the project's)."""
         import glfw
         import moderngl
+
+        from vj.render.shaders import SHADER_DIR, program_from_files
 
         self.main, self.glfw, self.size = main, glfw, tuple(size)
         # the clean picture, in the projector's context, shared with the preview's
@@ -52,7 +33,8 @@ class Preview:
             glfw.swap_interval(0)        # the projector's window keeps the vsync
             self.ctx = moderngl.create_context(require=330)
             self.image = self.ctx.external_texture(self.tex.glo, self.size, 4, 0, "f1")
-            self.prog = self.ctx.program(vertex_shader=_VERT, fragment_shader=_FRAG)
+            self.prog = program_from_files(self.ctx, shaders or SHADER_DIR, "fullscreen.vert",
+                                           "preview.frag")
             quad = self.ctx.buffer(np.array([-1, -1, 1, -1, -1, 1, 1, 1], "f4").tobytes())
             self.vao = self.ctx.vertex_array(self.prog, [(quad, "2f", "in_pos")])
             self.hud_tex = self.ctx.texture((8, 8), 4)
@@ -63,15 +45,12 @@ class Preview:
         self.last_mean = self.last_hud_mean = 0.0   # probe
 
     def _place(self, monitor) -> None:
-        glfw = self.glfw
-        mons = glfw.get_monitors() or []
-        if monitor is None or not mons:
-            return
-        m = next((x for i, x in enumerate(mons) if str(i) == str(monitor)
-                  or str(monitor).lower() in str(glfw.get_monitor_name(x)).lower()), None)
+        from vj.render.targets import find_monitor
+
+        m = None if monitor is None else find_monitor(self.glfw, monitor)
         if m is not None:
-            x, y = glfw.get_monitor_pos(m)
-            glfw.set_window_pos(self.window, x + 40, y + 40)
+            x, y = self.glfw.get_monitor_pos(m)
+            self.glfw.set_window_pos(self.window, x + 40, y + 40)
 
     def draw(self, renderer, uniforms, values, now: float, probe=False) -> None:
         """The projector's picture into the shared texture, then the preview window.

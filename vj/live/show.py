@@ -20,7 +20,7 @@ from vj.live.config import ShowConfig, Summary  # noqa: F401  (ShowConfig: publi
 from vj.live.controls import Controls
 from vj.live.driving import Motion
 from vj.live.energy_view import EnergyView
-from vj.live.faults import Faults
+from vj.live.faults import Faults, quietly
 from vj.live.library import Library
 from vj.live.report import hud_values, status_values, summary
 from vj.live.telemetry import Telemetry
@@ -33,16 +33,6 @@ log = logging.getLogger("vj.live")
 #: callbacks (the ALSA pulse plugin took 1.5-2 s here, and paused after its first
 #: blocks); until then the energy only decays.
 START_GRACE = 3.0
-
-
-def _quietly(what: str, fn):
-    """A teardown step that logs its failure instead of stopping the others."""
-    def run():
-        try:
-            fn()
-        except Exception as e:
-            log.warning("stopping %s: %s", what, e)
-    return run
 
 
 class Show:
@@ -83,6 +73,7 @@ class Show:
         self._stack: ExitStack | None = None
         self.t0 = 0.0
         self._peak = 0.0                    # the highest energy since the last status
+        self._hud_at = (0.0, 0.0)           # (time, energy) of the frame a HUD shows
         self.period = 1.0 / config.fps
         self.running = threading.Event()   # set when the loop draws its first frame
 
@@ -126,13 +117,13 @@ class Show:
                                  feedback=cfg.feedback, status=lambda: self.status,
                                  names=c.names, allow=cfg.osc_allow,
                                  bank_folder_ok=self.library.folder_allowed, faults=self.faults)
-            stack.callback(_quietly("OSC", self.osc.stop))
+            stack.callback(quietly("OSC", self.osc.stop))
             log.info("OSC on %s:%d (%s profile)", *self.osc.address, self.osc.profile.name)
         # the audio process before GL and any model: nothing here can hold it up
         self.audio = AudioEngine(self.faults, audio_file=cfg.audio_file, device=cfg.input_device,
                                  pick=cfg.input_channels, loop=cfg.loop_audio, params=cfg.params,
                                  chaos_t0=t0)
-        stack.callback(_quietly("audio", self.audio.stop))
+        stack.callback(quietly("audio", self.audio.stop))
         self.audio.open()
         if cfg.midi_in:
             from vj.midi.live import MidiControl
@@ -140,27 +131,30 @@ class Show:
             self.midi = self.tempo.midi = MidiControl(
                 cfg.midi_in, self.faults, mapping=cfg.midi_map, api=cfg.midi_api,
                 soft=cfg.soft_takeover)
-            stack.callback(_quietly("MIDI", self.midi.stop))
+            stack.callback(quietly("MIDI", self.midi.stop))
         if cfg.link:
             from vj.live.tempo import LinkSession
 
             self.link = self.tempo.link = LinkSession(self.faults, bpm=cfg.link_bpm,
                                                       quantum=cfg.beats_per_bar)
-            stack.callback(_quietly("Link", self.link.stop))
+            stack.callback(quietly("Link", self.link.stop))
         self.stage = Stage(headless=cfg.headless, size=cfg.size, monitor=cfg.monitor,
                            fullscreen=cfg.fullscreen, shaders=cfg.shaders,
                            crossfade=cfg.crossfade, faults=self.faults, probe=self.probe,
                            preview=(cfg.preview_size, cfg.preview_monitor) if cfg.preview
                            else None)
-        stack.callback(_quietly("stage", self.stage.close))
+        stack.callback(quietly("stage", self.stage.close))
         self.stage.set_quality(self.render_scale.scale, self.render_scale.bicubic)
         self.period = self.stage.target.period(cfg.fps)
-        self._start_outputs(stack)                 # stopped before the GL context
+        from vj.live.frame_out import start_feeds
+
+        self.feeds = start_feeds(cfg.outputs, cfg.output_size or cfg.size, 1.0 / self.period,
+                                 self.stage.target.ctx, self.faults, stack)  # before GL ends
         self.decoder = DecodeWorker(self.faults, fallback=self.library.fallback)
-        stack.callback(_quietly("decoder", self.decoder.stop))
+        stack.callback(quietly("decoder", self.decoder.stop))
         self.library.prepare([self.state.bank] + [n for n in self.library.names()
                                                   if n != self.state.bank])
-        stack.callback(_quietly("loader", self.library.start().stop))
+        stack.callback(quietly("loader", self.library.start().stop))
         if cfg.auto:   # the taggers load before the loop, not under it
             self._start_auto(preload=True)
         self.decoder.start()
@@ -259,25 +253,6 @@ class Show:
         if self.auto is not None:
             c.auto_genre(self.auto.genre, now, t)
 
-    def _start_outputs(self, stack: ExitStack) -> None:
-        """--ndi / --output: a sink that cannot open stops the show before it starts."""
-        from vj.live.frame_out import FrameFeed
-        from vj.live.outputs import make_sink
-
-        cfg = self.config
-        for spec in cfg.outputs:
-            sink = make_sink(spec)
-            try:
-                feed = FrameFeed(sink, cfg.output_size or cfg.size, 1.0 / self.period,
-                                 self.faults)
-                feed.start(self.stage.target.ctx)
-            except VjError:
-                raise
-            except Exception as e:
-                raise VjError(f"--output {spec}: cannot open ({str(e)[:160]})") from None
-            stack.callback(_quietly(f"output {spec}", feed.stop))
-            self.feeds.append(feed)
-
     def _start_auto(self, preload: bool = False) -> None:
         from vj.live.autogenre import AutoGenre
 
@@ -287,7 +262,7 @@ class Show:
                               current=self.controls.state.preset)
         if preload:
             self.auto.load()
-        self._stack.callback(_quietly("automatic genre", self.auto.stop))
+        self._stack.callback(quietly("automatic genre", self.auto.stop))
         self.auto.start()
 
     def _audio_fault(self, stale: bool, started: bool) -> None:

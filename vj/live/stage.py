@@ -42,7 +42,7 @@ class Stage:
             if headless:
                 self.target.close()
                 raise VjError("--preview opens a second window: not with --headless")
-            self.preview = Preview(self.target, *preview)
+            self.preview = Preview(self.target, *preview, shaders=self.shaders.folder)
         self.renderers: dict = {}
         self.renderer = None
         self.scale, self.bicubic = 1.0, True   # the presentation's quality (vj.live.adapt)

@@ -1,62 +1,12 @@
-"""Measurements in fixed-size rings: nothing grows with the length of a show.
-Percentiles come from the newest ``capacity`` values (10 minutes at 60 fps)."""
+"""Measurements in fixed-size rings (vj.audio.ring): nothing grows with the length of
+a show.  Percentiles come from the newest ``capacity`` values (10 minutes at 60 fps)."""
 from __future__ import annotations
 
 import numpy as np
 
+from vj.audio.ring import ValueRing as Ring
+
 CAPACITY = 36_000
-
-
-class Ring:
-    """The newest ``capacity`` floats; ``push`` writes into a preallocated array."""
-
-    __slots__ = ("data", "count")
-
-    def __init__(self, capacity: int = CAPACITY) -> None:
-        self.data = np.zeros(capacity, np.float64)
-        self.count = 0
-
-    def push(self, x: float) -> None:
-        self.data[self.count % len(self.data)] = x
-        self.count += 1
-
-    def values(self) -> np.ndarray:
-        """The stored values, oldest first (a copy)."""
-        n, cap = self.count, len(self.data)
-        if n <= cap:
-            return self.data[:n].copy()
-        i = n % cap
-        return np.concatenate([self.data[i:], self.data[:i]])
-
-    def last(self, default: float = 0.0) -> float:
-        return float(self.data[(self.count - 1) % len(self.data)]) if self.count else default
-
-    def percentile(self, q: float, default: float = 0.0) -> float:
-        v = self.values()
-        return float(np.percentile(v, q)) if len(v) else default
-
-    def summary(self) -> dict:
-        """Median, p90, p99 and largest of the stored values (rounded: for reports)."""
-        v = self.values()
-        if not len(v):
-            return {"p50": None, "p90": None, "p99": None, "max": None, "count": 0}
-        p50, p90, p99 = np.percentile(v, [50, 90, 99])
-        return {"p50": round(float(p50), 3), "p90": round(float(p90), 3),
-                "p99": round(float(p99), 3), "max": round(float(v.max()), 3),
-                "count": int(self.count)}
-
-    def __len__(self) -> int:
-        return min(self.count, len(self.data))
-
-    def __array__(self, dtype=None, copy=None):
-        v = self.values()
-        return v if dtype is None else v.astype(dtype)
-
-    def __getitem__(self, i):
-        return self.values()[i]
-
-    def __iter__(self):
-        return iter(self.values())
 
 
 class Rate:

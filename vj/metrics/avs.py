@@ -1,4 +1,4 @@
-"""The Audio-Visual Synchrony score (DESIGN.md section 9; docs/avs.md).
+"""The Audio-Visual Synchrony score (docs/avs.md).
 
 ``AVS = consistency x motion``:
 

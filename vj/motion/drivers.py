@@ -1,4 +1,4 @@
-"""Where in the keyframe sequence each moment of the music sits (DESIGN.md section 5).
+"""Where in the keyframe sequence each moment of the music sits (docs/design.md, section 5).
 
 A position is a keyframe index ``k`` and a fraction ``s`` in [0, 1]: the frame
 shows ``slerp(z[k], z[k+1], s)``.  Offline drivers see the whole song; the

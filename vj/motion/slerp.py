@@ -1,4 +1,4 @@
-"""Spherical interpolation between keyframe latents (DESIGN.md section 5)."""
+"""Spherical interpolation between keyframe latents (docs/design.md, section 5)."""
 from __future__ import annotations
 
 import math

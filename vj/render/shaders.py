@@ -59,6 +59,19 @@ class ShaderError(VjError):
     pass
 
 
+def program_from_files(ctx, folder, vert: str, frag: str, defines=()):
+    """A program built from two files of ``folder`` (not reloaded: for a second
+    context, the preview window's)."""
+    folder = Path(folder)
+    try:
+        return ctx.program(vertex_shader=(folder / vert).read_text(),
+                           fragment_shader=with_defines((folder / frag).read_text(), defines))
+    except OSError as e:
+        raise ShaderError(f"{e.filename}: cannot read ({e.strerror})") from None
+    except Exception as e:
+        raise ShaderError(f"shader {frag}: {str(e).strip()}") from None
+
+
 def uniform_mismatches(name: str, prog) -> list[str]:
     """Uniforms of ``prog`` that Python sets with another type (empty when it fits)."""
     bad = []

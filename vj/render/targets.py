@@ -80,6 +80,26 @@ def _address_of(load, name: str) -> int | None:
         return None
 
 
+def monitor_name(glfw, m) -> str:
+    name = glfw.get_monitor_name(m)
+    return name.decode(errors="replace") if isinstance(name, bytes) else str(name)
+
+
+def find_monitor(glfw, choice):
+    """The monitor ``choice`` names (an index, or part of its name; None: the primary),
+    or None when none is connected that matches: the one matcher of projector, preview
+    and ``vj devices``."""
+    mons = glfw.get_monitors() or []
+    if not mons:
+        return None
+    if choice is None:
+        return glfw.get_primary_monitor()
+    if isinstance(choice, int) or str(choice).isdigit():
+        i = int(choice)
+        return mons[i] if i < len(mons) else None
+    return next((m for m in mons if str(choice).lower() in monitor_name(glfw, m).lower()), None)
+
+
 def monitors() -> list[dict]:
     """Connected monitors: index, name, size, refresh rate (needs a display)."""
     import glfw
@@ -89,8 +109,7 @@ def monitors() -> list[dict]:
     out = []
     for i, m in enumerate(glfw.get_monitors() or []):
         mode = glfw.get_video_mode(m)
-        out.append({"index": i, "name": glfw.get_monitor_name(m).decode(errors="replace")
-                    if isinstance(glfw.get_monitor_name(m), bytes) else glfw.get_monitor_name(m),
+        out.append({"index": i, "name": monitor_name(glfw, m),
                     "size": (mode.size.width, mode.size.height), "refresh": mode.refresh_rate})
     return out
 
@@ -147,22 +166,7 @@ class WindowTarget:
 
     # -- monitors -----------------------------------------------------------------------------
     def _pick_monitor(self):
-        glfw = self.glfw
-        mons = glfw.get_monitors() or []
-        if not mons:
-            return None
-        c = self.monitor_choice
-        if c is None:
-            return glfw.get_primary_monitor()
-        if isinstance(c, int) or str(c).isdigit():
-            i = int(c)
-            return mons[i] if i < len(mons) else None
-        for m in mons:
-            name = glfw.get_monitor_name(m)
-            name = name.decode(errors="replace") if isinstance(name, bytes) else name
-            if str(c).lower() in name.lower():
-                return m
-        return None
+        return find_monitor(self.glfw, self.monitor_choice)
 
     def set_fullscreen(self, on: bool, *, asked: bool = True) -> None:
         glfw = self.glfw
