@@ -81,30 +81,35 @@ def test_an_exception_in_every_part_is_a_fault_and_the_show_goes_on(drum_song, a
 
 # -- decoupled: decoding and switching never hold the display --------------------------------
 
+#: Every decode takes this much longer (VJ_DECODE_DELAY): a decoder slower than a frame
+#: on any machine.
+DECODE_DELAY = 0.08
+
+
 @pytest.mark.slow
 def test_switching_banks_and_presets_every_two_seconds_never_waits_on_the_decoder(
         drum_song, latent_banks, tmp_path):
-    """Two tiny-model banks with the onnx decoder on this CPU; the desk switches bank
-    and preset every 2 s for 30 s."""
+    """Two tiny-model banks with the onnx decoder, each decode made 80 ms slower; the
+    desk switches bank and preset every 2 s."""
     port = free_port()
     a, b = latent_banks
     schedule = []
-    for i in range(15):
+    for i in range(6):
         schedule.append((1.5 + 2 * i, "/vj/bank", (b.name, a.name)[i % 2]))
         schedule.append((1.5 + 2 * i, "/vj/preset", ("classical", "techno")[i % 2]))
     s = run_show(tmp_path, "--bank", a, "--bank", b, "--audio-file", drum_song, "--loop",
-                 "--headless", "--duration", 31, "--size", "640x360", "--decoder", "onnx",
-                 "--osc-host", "127.0.0.1", "--osc-port", port, schedule=schedule)
+                 "--headless", "--duration", 14, "--size", "640x360", "--decoder", "onnx",
+                 "--osc-host", "127.0.0.1", "--osc-port", port, schedule=schedule,
+                 env={"VJ_DECODE_DELAY": str(DECODE_DELAY)})
     print(f"\nframe ms {s['frame_ms']}; decode median {s['decode_ms_median']:.1f} ms, "
           f"{s['decode_fps']:.1f} fps")
     assert s["decoder"] == "onnx" and s["osc"]["bad"] == 0, s["osc"]
-    period = s["period_ms"]
-    if s["decode_ms_median"] < 2 * period:
-        pytest.skip(f"the decoder takes {s['decode_ms_median']:.0f} ms here: not slower than "
-                    "a frame, so a loop that waited on it would not show")
-    # a loop that waited on its decodes would spend at least a decode's time on most
-    # frames; this one must not on 99 % of them
-    assert s["frame_ms"]["p99"] < s["decode_ms_median"], (s["frame_ms"], s["decode_ms_median"])
+    assert s["decode_ms_median"] >= DECODE_DELAY * 1000
+    # a loop that waited on its decodes would spend at least a decode's time (over 80
+    # ms) on most frames; this one must not on 99 % of them, nor half of it on any
+    # frame but a few (a bank switch's first upload, the machine's own stalls)
+    assert s["frame_ms"]["p99"] < DECODE_DELAY * 1000, s["frame_ms"]
+    assert (s["bank"], s["preset"]) == (a.name, "techno")    # the last switches landed
 
 
 # -- a real audio server ----------------------------------------------------------------------
@@ -123,7 +128,7 @@ def test_the_audio_server_restarted_under_the_show(pulse, drum_song, art_bank, t
     out = tmp_path / "s.json"
     pulse.play(drum_song)
     p = subprocess.Popen([sys.executable, "-m", "vj", "live", "--bank", str(art_bank),
-                          "--input-device", "pulse", "--headless", "--duration", "24",
+                          "--input-device", "pulse", "--headless", "--duration", "20",
                           "--size", "160x120", "--osc-host", "127.0.0.1",
                           "--osc-port", str(port), "--summary-json", str(out)], env=pulse.env,
                          text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -169,7 +174,7 @@ def test_the_audio_process_killed_under_the_show(drum_song, art_bank, tmp_path):
 
     port = free_port()
     p = start_vj("live", "--bank", art_bank, "--audio-file", drum_song, "--loop", "--headless",
-                 "--duration", 14, "--size", "160x120", "--osc-host", "127.0.0.1",
+                 "--duration", 10, "--size", "160x120", "--osc-host", "127.0.0.1",
                  "--osc-port", port)
     desk = Desk(port)
     log, t0, killed = [], time.perf_counter(), None
@@ -367,7 +372,7 @@ def test_a_packet_storm_on_a_slow_show_and_then_a_preset_that_is_applied(art_ban
     out = tmp_path / "s.json"
     p = start_vj("live", "--bank", art_bank, "--audio-file", drum_song, "--loop",
                  "--headless", "--size", "3840x2160", "--render-scale", "1",
-                 "--duration", 25, "--preset", "techno", "--osc-host", "127.0.0.1",
+                 "--duration", 14, "--preset", "techno", "--osc-host", "127.0.0.1",
                  "--osc-port", port, "--summary-json", out)
     desk = Desk(port)
     t0 = time.perf_counter()

@@ -160,7 +160,6 @@ def test_analyze_json_has_the_segment_table(drum_song, tmp_path):
     res = run_vj("analyze", drum_song, "--json")   # the old flag: still works, with a line
     assert res.returncode == 0, res.stderr
     assert "--json without a FILE is now --json -" in res.stderr
-    assert json.loads(res.stdout) == json.loads(run_vj("analyze", drum_song, "--json", "-").stdout)
     path = tmp_path / "a.json"
     table = run_vj("analyze", drum_song, "--no-tags", "--json", path)
     assert "segments of 10 s" in table.stdout and json.loads(path.read_text())["segments"]

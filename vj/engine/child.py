@@ -31,8 +31,10 @@ class Channel:
 
     def __init__(self) -> None:
         self.fd = sys.stdout.fileno()
-        if hasattr(os, "set_blocking"):
+        try:
             os.set_blocking(self.fd, False)
+        except (AttributeError, OSError):   # a platform without it: writes may block
+            pass
         self.active: dict[str, str] = {}
         self.dropped = 0
 

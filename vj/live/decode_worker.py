@@ -94,6 +94,7 @@ class DecodeWorker(threading.Thread):
             try:
                 chaos.check("decode")
                 img = self._decode(source, k, s)
+                chaos.slow_decode()
             except Exception as e:
                 self._failed(source, e)
                 continue

@@ -66,6 +66,7 @@ def summary(show, seconds: float) -> Summary:
                    for when, part, msg, kind in list(show.faults.events)],
         "fault_list": show.faults.listing(),
         "scene_cuts": list(show.scene_cuts),
+        "preset": show.state.preset, "bank": show.state.bank,
         "osc": {"packets": osc.stats.packets, "good": osc.stats.good, "bad": osc.stats.bad}
         if osc else None,
         "tempo": tempo,

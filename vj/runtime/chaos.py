@@ -4,7 +4,8 @@
 once, at its first check after that many seconds of the show (``engine`` instead has
 the show kill its audio process then).  ``VJ_HOG="0.3/2"`` makes the render loop hold
 the interpreter lock for 0.3 s every 2 s, in a C call as a long GL call does (the
-starvation test).  Unset, :func:`check` and :func:`hog` are one ``None`` test each.
+starvation test); ``VJ_DECODE_DELAY=0.08`` makes every decode take 80 ms more (a slow
+decoder, whatever the machine).  Unset, each hook is one test of a module global.
 """
 from __future__ import annotations
 
@@ -23,12 +24,13 @@ _plan: dict[str, float] | None = None
 _t0 = 0.0
 _hog: tuple[float, float] | None = None
 _hog_next = 0.0
+_decode_delay = 0.0
 
 
 def arm(spec: str | None = None, *, t0: float | None = None) -> float:
     """Read the plan (``VJ_CHAOS`` unless ``spec``) and start its clock at ``t0``
     (default now; the audio process is given the show's).  Returns the clock's start."""
-    global _plan, _t0, _hog, _hog_next
+    global _plan, _t0, _hog, _hog_next, _decode_delay
     spec = os.environ.get("VJ_CHAOS", "") if spec is None else spec
     plan = {}
     for item in filter(None, (x.strip() for x in spec.split(","))):
@@ -44,6 +46,7 @@ def arm(spec: str | None = None, *, t0: float | None = None) -> float:
         _hog_next = _t0 + _hog[1]
     else:
         _hog = None
+    _decode_delay = float(os.environ.get("VJ_DECODE_DELAY") or 0.0)
     return _t0
 
 
@@ -79,3 +82,9 @@ def hog() -> None:
 
         _hog_next = now + _hog[1]
         ctypes.PyDLL(None).usleep(int(_hog[0] * 1e6))
+
+
+def slow_decode() -> None:
+    """Sleep the ``VJ_DECODE_DELAY`` after a decode (the decode worker's thread)."""
+    if _decode_delay:
+        time.sleep(_decode_delay)
