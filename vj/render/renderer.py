@@ -200,8 +200,9 @@ class Renderer:
         ctx = self.ctx
         fbo.use()
         ctx.viewport = (0, 0, *size)
-        fbo.clear(0.0, 0.0, 0.0, 1.0)
         x, y, w, h = fit(self.frame_size, tuple(size))
+        if (w, h) != tuple(size):       # the bars around the picture
+            fbo.clear(0.0, 0.0, 0.0, 1.0)
         s = self.scale
         sw, sh = (w, h) if s >= 1.0 else (max(1, round(w * s)), max(1, round(h * s)))
         # bicubic only when scaling up: at 1:1 a plain fetch is exact and cheaper
