@@ -62,13 +62,15 @@ def _check(s, energy, reference):
     # every hop of the audio that arrived while the show ran (the hops are 11.6 ms)
     span = a["published_to_s"] - a["published_from_s"]
     assert a["hops"] * a["hop_seconds"] >= 0.99 * span, (a, span)
-    # the render loop stalls 300 ms every 2 s: an analysis that waited on it would
-    # publish nothing for 300 ms; the audio process publishes every hop or two (11.6
-    # to 23 ms, the blocks it gets) and is allowed twice that and some
-    assert a["max_publication_gap_ms"] < 50.0, a
-    # the energy a frame reads is at most a few hops old; one from before a 300 ms
-    # stall would be over 300 ms old, on every frame after a stall (about 1 in 10)
-    assert s["energy_age_ms"]["p99"] < 100.0, s["energy_age_ms"]
+    # the render loop holds the lock for 300 ms every 2 s: an analysis that waited on
+    # it would publish nothing for 300 ms then.  Half of that is the bound; what the
+    # gaps are on an idle machine (16-48 ms: the sound server's blocks) is measured in
+    # docs/benchmarks.md, and a machine's other load adds its own
+    hog_ms = float(HOG.split("/")[0]) * 1000
+    assert a["max_publication_gap_ms"] < hog_ms / 2, a
+    # the energy a frame reads after a stall is as old as the stall if the analysis
+    # waited for it (every frame after a stall: about 1 in 10 at these frame rates)
+    assert s["energy_age_ms"]["p99"] < hog_ms / 2, s["energy_age_ms"]
     n = min(len(energy), len(reference))
     assert n >= 0.99 * a["hops"]
     r = np.corrcoef(energy[:n], reference[:n])[0, 1]
