@@ -92,3 +92,25 @@ def test_a_show_too_big_for_its_renderer_lowers_its_scale_and_says_so(tmp_path, 
     assert "render scale" in res.stdout.splitlines()[-1]
     # after the last step the frames fit the period more often than before the first
     assert rs["scale"] == rs["lowest"]
+
+
+def test_the_loop_s_own_bookkeeping_allocates_nothing_per_frame():
+    """What the render loop does on every frame besides drawing: the render scale's
+    decision, the telemetry, the effects' uniforms (the board's read has its own test,
+    tests/test_engine.py)."""
+    from tests.conftest import grown_bytes
+    from vj.live.telemetry import Telemetry
+    from vj.render.fx import FxSettings, Uniforms, compute
+
+    rs, tel, u, fx = RenderScale(), Telemetry(), Uniforms(), FxSettings(flash=0.5, trail=0.4)
+    t = [0.0]
+
+    def frame():
+        t[0] += PERIOD
+        rs.update(t[0], 0.5 * PERIOD, PERIOD)
+        tel.frame(t[0], PERIOD, PERIOD, 20.0, 8.0, 12.0)
+        compute(u, fx, time=t[0], onset=0.5, energy=0.4, intensity=0.5, master=1.0,
+                blackout=False, crossfade=0.0, dt=PERIOD)
+
+    # a list kept per frame would grow by tens of kilobytes over these frames
+    assert grown_bytes(frame, 3000) < 4096

@@ -87,3 +87,51 @@ def test_both_presentations_come_from_one_file_and_the_bicubic_one_is_sharper(sh
         assert row[:40].max() < 10 and row[88:].min() > 245
     steep = lambda row: int(np.abs(np.diff(row)).max())
     assert steep(out[True]) > steep(out[False]), (out[True][56:72], out[False][56:72])
+
+
+def test_waiting_for_the_gpu_lets_the_other_threads_run():
+    """glFinish through ctypes releases the interpreter lock (vj.render.gpu); moderngl's
+    own ctx.finish() keeps it.  A thread counting meanwhile gets far more done during
+    the first kind of wait: during a wait that keeps the lock it gets nothing."""
+    import threading
+
+    from vj.render.fx import Uniforms
+    from vj.render.renderer import Renderer
+    from vj.render.targets import HeadlessTarget
+
+    t = HeadlessTarget((1920, 1080))
+    if not t.gpu.free:
+        pytest.skip("no glFinish address from this context's loader")
+    r = Renderer(t.ctx, (512, 512), (1920, 1080))
+    img = (np.random.default_rng(1).random((512, 512, 3)) * 255).astype(np.uint8)
+    r.upload(img)
+
+    def counted(wait) -> tuple[float, int]:
+        count, stop = [0], threading.Event()
+
+        def spin():
+            while not stop.is_set():
+                count[0] += 1
+
+        th = threading.Thread(target=spin)
+        th.start()
+        waited, during = 0.0, 0
+        for _ in range(10):
+            r.frame(Uniforms(trail=0.5))
+            t0, before = time.perf_counter(), count[0]
+            wait()
+            during += count[0] - before
+            waited += time.perf_counter() - t0
+        stop.set()
+        th.join()
+        return waited, during
+
+    held_s, held = counted(t.ctx.finish)
+    free_s, free = counted(t.gpu.wait)
+    if free_s < 0.02:
+        pytest.skip(f"this GPU finishes a 1080p frame in {free_s * 100:.1f} ms: nothing to wait for")
+    print(f"\ncounts while waiting {free_s:.2f} s without the lock: {free}; "
+          f"{held_s:.2f} s holding it: {held}")
+    # per second of waiting, the counter runs at least twice as fast when the wait
+    # lets go of the lock (it would not run at all during a wait that keeps it)
+    assert free / free_s > 2 * held / held_s, (free, free_s, held, held_s)
