@@ -175,7 +175,8 @@ def test_a_killed_audio_process_is_replaced_and_the_song_goes_on_where_it_is(lon
         os.kill(old, signal.SIGKILL)
         killed = time.perf_counter()
         hops = eng.hops
-        # started again at once: imports (about 0.5 s here) and the first hops
+        # started again at once; back within the 3 s the show promises (issue 23): its
+        # imports and engine take 1.6 s on this machine
         assert _wait(lambda: eng.hops > hops + 20, 3.0), faults.listing()
         back = time.perf_counter() - killed
         assert eng.pid != old and eng.restarts == 1
@@ -185,6 +186,8 @@ def test_a_killed_audio_process_is_replaced_and_the_song_goes_on_where_it_is(lon
         rec = np.zeros(B.FIELDS)
         assert eng.board.read(eng.hops - 1, rec)
         fed = rec[B.ADC] - eng.start_wall
+        # the newest hop was fed a hop or two ago; a process that had started the song
+        # from its beginning would be the seconds the show has run behind
         assert abs(fed - (time.perf_counter() - eng.start_wall)) < 0.5, fed
         print(f"\naudio process killed: hops again after {back:.2f} s")
     finally:

@@ -71,14 +71,15 @@ def test_silence_then_clicks_moves_only_after_the_first_click(click_song, art_ba
     song, clicks = click_song
     show, s = _run([art_bank], song, duration=3.0, preset="classical")  # no flash in classical
     t = np.array(show.log.wall)
-    change = np.array(show.log.change)
+    pos = np.array(show.log.position)
     first = _click_walls(show, clicks)[0]
-    still = change[(t > 0.2) & (t < first - 0.05)].max()
-    moved = change[(t > first) & (t < first + 0.3)].max()
-    assert still < 0.05  # silence: still
-    # the click moves it (gently: the running mean starts from the music heard, so the
-    # first hit after a silent start is not a lurch)
-    assert moved > 0.1 and moved > 10 * still, (still, moved)
+    before = pos[(t > 0.2) & (t < first - 0.05)]
+    after = pos[(t > first) & (t < first + 0.3)]
+    assert before.max() == before.min() == 0.0  # silence: the driver stands still
+    # the click moves it, gently: the running mean starts from the music heard, so the
+    # first hit after a silent start is not a lurch (here about 0.001 of a transition;
+    # its picture change is near the 8-bit step, so the position is what is measured)
+    assert 0.0 < after.max() < 0.1, after.max()
 
 
 def _bench_latency(tmp_path, *args):

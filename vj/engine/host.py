@@ -35,6 +35,9 @@ log = logging.getLogger("vj.engine")
 HANG = {B.STARTING: 20.0, B.OPENING: 8.0, B.WAITING: 2.0, B.RUNNING: 1.5}
 #: The first start, which must say "ready" or why not (a file is decoded meanwhile).
 OPEN_TIMEOUT = 120.0
+#: A file starts this long after the show asks: the audio process hears of it first,
+#: and plays the song from its first sample on the show's clock.
+PLAY_LEAD = 0.03
 #: Longest pause before starting the process again after it died quickly again.
 RESTART_MAX = 1.0
 
@@ -173,9 +176,10 @@ class AudioEngine:
         return self
 
     def start(self) -> None:
-        """Files start playing now; then the process is watched."""
+        """Files start playing now (in :data:`PLAY_LEAD`: the process gets the word
+        first, so the song starts at its first sample); then the process is watched."""
         if self.audio_file:
-            self.start_wall = time.perf_counter()
+            self.start_wall = time.perf_counter() + PLAY_LEAD
             self._send(f"play {self.start_wall!r}")
         self._thread.start()
 

@@ -194,7 +194,7 @@ class Show:
                 self._peak = e
             self._audio_fault(stale, now - t0 > START_GRACE)
             # 3. motion; the decode worker decodes the next frame's position meanwhile
-            self.motion.step(now, now - t0, dt, e, onset, c, self.tempo.segment())
+            k, frac = self.motion.step(now, now - t0, dt, e, onset, c, self.tempo.segment())
             src = self.library.source(c.state.bank) or self.library.placeholder(c.state.bank)
             if src is not None:
                 self.decoder.request(src, *self.motion.ahead(period))
@@ -219,6 +219,7 @@ class Show:
             if self.probe:
                 tel.brightness.push(stage.last_brightness)
                 tel.change.push(stage.last_change)
+                tel.position.push(k + frac)
             if self.render_scale.update(swap, drawn - now, period):
                 stage.set_quality(self.render_scale.scale, self.render_scale.bicubic)
                 log.info("%s: the frames did not fit the display's %.1f ms",

@@ -42,6 +42,7 @@ class Telemetry:
         if probe:
             self.brightness = Ring(capacity)
             self.change = Ring(capacity)
+            self.position = Ring(capacity)   # the driver's keyframe position, k + s
 
     def frame(self, wall: float, dt: float, period: float, latency_ms: float | None,
               busy_ms: float = 0.0, age_ms: float | None = None) -> None:
