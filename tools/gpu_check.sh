@@ -114,7 +114,7 @@ if [ "$cuda" = 1 ]; then
         --batch 1 --json "$work/record-1.json"
 else
     nocuda record
-    step record-tiny-cpu 40 "$py" -m vj bench record --tiny --size 64 --seconds 2 --device cpu \
+    step record-tiny-cpu 120 "$py" -m vj bench record --tiny --size 64 --seconds 2 --device cpu \
         --json "$work/record-tiny.json"
 fi
 # 7. the refine stage: not in vj yet (issue 27)
