@@ -12,7 +12,7 @@ import soundfile as sf
 from vj.live.outputs import FrameSink
 from vj.live.show import Show, ShowConfig
 
-W, H, SECONDS = 160, 96, 6.0
+W, H, SECONDS = 160, 96, 8.0
 
 
 class Recorder(FrameSink):
