@@ -63,14 +63,15 @@ def _check(s, energy, reference):
     span = a["published_to_s"] - a["published_from_s"]
     assert a["hops"] * a["hop_seconds"] >= 0.99 * span, (a, span)
     # the render loop holds the lock for 300 ms every 2 s: an analysis that waited on
-    # it would publish nothing for 300 ms then.  Half of that is the bound; what the
+    # it would publish nothing for at least 300 ms then, so that is the bound.  What the
     # gaps are on an idle machine (16-48 ms: the sound server's blocks) is measured in
-    # docs/benchmarks.md, and a machine's other load adds its own
+    # docs/benchmarks.md; a machine's other load adds its own (157 ms from the sound
+    # server beside stress-ng, the show at 6 fps, every hop analysed)
     hog_ms = float(HOG.split("/")[0]) * 1000
-    assert a["max_publication_gap_ms"] < hog_ms / 2, a
+    assert a["max_publication_gap_ms"] < hog_ms, a
     # the energy a frame reads after a stall is as old as the stall if the analysis
-    # waited for it (every frame after a stall: about 1 in 10 at these frame rates)
-    assert s["energy_age_ms"]["p99"] < hog_ms / 2, s["energy_age_ms"]
+    # waited for it: every frame after a stall, 1 in 12 or more at these frame rates
+    assert s["energy_age_ms"]["p99"] < hog_ms, s["energy_age_ms"]
     n = min(len(energy), len(reference))
     assert n >= 0.99 * a["hops"]
     r = np.corrcoef(energy[:n], reference[:n])[0, 1]
