@@ -398,6 +398,9 @@ def test_a_packet_storm_on_a_slow_show_and_then_a_preset_that_is_applied(art_ban
     p.communicate(timeout=120)
     assert p.returncode == 0
     s = json.loads(out.read_text())
+    # a precondition of the set-up, not a bound: the storm is judged on a show too slow
+    # for its display (tests/test_osc.py sends the same 10,000 packets to the OSC server
+    # alone, and the flood test above sends commands to a show that keeps up)
     if s["fps"] >= 30:
         pytest.skip(f"this renderer draws 3840x2160 at {s['fps']:.0f} fps: not a slow show")
     print(f"\npreset applied {applied} s after 10,000 hostile packets; {s['fps']:.1f} fps; "

@@ -44,6 +44,9 @@ def _slow_show(tmp_path, art_bank, *source, env=None):
                          env=env, capture_output=True, text=True, timeout=SECONDS + 120)
     assert res.returncode == 0, res.stderr
     s = json.loads(out.read_text())
+    # a precondition of the set-up (issue 23: "a size this machine cannot draw at its
+    # refresh rate"), not a bound: a renderer that keeps up cannot starve the audio, so a
+    # fast GPU machine has nothing to judge here and says so
     if s["fps"] >= 30:
         pytest.skip(f"this renderer draws {SLOW_SIZE} at {s['fps']:.0f} fps: not slow enough "
                     "to starve anything")
