@@ -74,8 +74,10 @@ def test_an_exception_in_every_part_is_a_fault_and_the_show_goes_on(drum_song, a
         else:
             assert f"injected fault ({part})" in faults, (part, faults)
     print(f"\n{s['frames']} frames in {s['seconds']:.2f} s; faults: {faults}")
-    # it ran to --duration: the loop ends at the first frame that starts after it
-    assert 9.0 <= s["seconds"] <= 9.0 + s["frame_ms"]["max"] / 1000 + 0.05, s["seconds"]
+    # it ran to --duration: the last frame began before it, and the loop ended at the
+    # first frame that would have begun after it (how long that frame took is the
+    # machine's, so no bound on the end's distance from 9 s)
+    assert s["last_frame_s"] < 9.0 <= s["seconds"], (s["last_frame_s"], s["seconds"])
     assert s["audio"]["restarts"] == 1 and s["audio"]["hops"] > 0
 
 

@@ -195,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_decoder(p)
     add_device(p)
     p.add_argument("--batch", type=positive_int, default=None,
-                   help="frames decoded per call for model banks (default 8 on a GPU, 1 on a CPU)")
+                   help="frames decoded per call for model banks (default 1: on an H200 batch 8 "
+                        "was slower, docs/benchmarks.md)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_record)
 

@@ -63,9 +63,12 @@ def _decode(args) -> dict:
 
     backends = (["torch", "compile", "tensorrt", "onnx"] if args.backend in (None, ["all"])
                 else args.backend)
+    def row_done(row: dict) -> None:   # as it comes: a run cut short keeps its rows
+        print(format_decode([row]).splitlines()[-1], flush=True)
+
     rows = bench_decode(sizes=args.size or [512, 768], backends=backends,
                         batches=args.batch or [1], frames=args.frames, device=args.device,
-                        tiny=args.tiny)
+                        tiny=args.tiny, on_row=row_done)
     arch = "tiny test architecture" if args.tiny else (
         "the real Kandinsky 2.2 MoVQ architecture with random weights (no weights needed)")
     print(f"decode benchmark: {arch}; {rows[0]['device']}, {rows[0]['dtype']}; "
@@ -84,7 +87,8 @@ def _record(args) -> dict:
     print(f"machine: {machine()}")
     print(f"record, {r['what']}, {r['size']}x{r['size']}, 30 fps: {r['seconds']:.0f} s of "
           f"music in {r['wall']:.1f} s = {r['realtime_factor']:.2f}x real time "
-          f"({r['fps']:.0f} frames/s); peak memory {r['peak_rss_mb']:.0f} MB")
+          f"({r['fps']:.0f} frames/s; {r['realtime_factor_prepared']:.2f}x once the decoder "
+          f"was prepared in {r['prepare_s']:.1f} s); peak memory {r['peak_rss_mb']:.0f} MB")
     return r
 
 
@@ -199,8 +203,7 @@ def add_bench_parser(sub) -> None:
     tiny(q)
     add_decoder(q)
     add_device(q)
-    q.add_argument("--batch", type=positive_int, help="frames per decoder call (8 on a GPU, "
-                   "1 on a CPU)")
+    q.add_argument("--batch", type=positive_int, help="frames per decoder call (1)")
 
     q = bench("decode", _decode, "the MoVQ decoder backends")
     q.add_argument("--size", type=square, nargs="+", metavar="N", help="sizes (512 768)")

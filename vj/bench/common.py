@@ -128,6 +128,8 @@ def bench_record(*, seconds: float = 60.0, size: int = 512, fps: int = 30,
         f"{model} MoVQ architecture, random weights, decoder {res.decoder} on "
         f"{pick_device(device)[0]}, batch {res.batch}")
     return {"seconds": seconds, "wall": wall, "realtime_factor": seconds / wall,
+            "prepare_s": res.prepare_s,
+            "realtime_factor_prepared": seconds / max(wall - res.prepare_s, 1e-9),
             "fps": res.frames / wall, "frames": res.frames, "size": size,
             "peak_rss_mb": peak_rss_mb(), "what": what}
 

@@ -44,9 +44,10 @@ def count_flops(module, z) -> float:
 
 def bench_decode(*, sizes=(512, 768), backends=("torch", "compile", "tensorrt", "onnx"),
                  batches=(1,), frames: int = 200, warmup: int = 10, device: str = "auto",
-                 tiny: bool = False, check: bool = True) -> list[dict]:
+                 tiny: bool = False, check: bool = True, on_row=None) -> list[dict]:
     """Per backend, size and batch: ms per frame (median, p99), fps, speed-up over eager,
-    fraction of the GPU's math limit, and PSNR against fp32 eager."""
+    fraction of the GPU's math limit, and PSNR against fp32 eager.  ``on_row(row)`` is
+    called as each row is done (a run cut short keeps what it measured)."""
     import torch
 
     from vj.decode import make_decoder
@@ -77,10 +78,14 @@ def bench_decode(*, sizes=(512, 768), backends=("torch", "compile", "tensorrt", 
                 row = {"backend": backend, "size": size, "batch": batch, "device": name,
                        "dtype": str(dtype).replace("torch.", ""), "flops_per_frame": flops_frame}
                 try:
+                    t0 = time.perf_counter()
                     dec = make_decoder(backend, movq.to(dev, dtype), dev, dtype, tuple(z.shape))
+                    prepare_s = time.perf_counter() - t0   # export, compile, capture
                 except Exception as e:
                     row["error"] = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
                     rows.append(row)
+                    if on_row:
+                        on_row(row)
                     continue
                 for _ in range(warmup):
                     dec.decode(z)
@@ -105,7 +110,10 @@ def bench_decode(*, sizes=(512, 768), backends=("torch", "compile", "tensorrt", 
                 if check and batch == 1:
                     out = dec.decode(z_check.to(dev, dtype))
                     row["psnr_db"] = psnr(out.cpu().numpy(), ref)
+                row["prepare_s"] = prepare_s
                 rows.append(row)
+                if on_row:
+                    on_row(row)
                 del dec
                 if cuda:
                     torch.cuda.empty_cache()

@@ -70,6 +70,7 @@ def summary(show, seconds: float) -> Summary:
         "osc": {"packets": osc.stats.packets, "good": osc.stats.good, "bad": osc.stats.bad}
         if osc else None,
         "tempo": tempo,
+        "last_frame_s": round(show.last_frame_at - show.t0, 4),
         "ended_at": time.time(),          # wall clock (epoch): when the loop ended
     }
     return Summary(

@@ -72,6 +72,7 @@ class Show:
         self.feeds: list = []
         self._stack: ExitStack | None = None
         self.t0 = 0.0
+        self.last_frame_at = 0.0            # when the last frame the loop began began
         self._peak = 0.0                    # the highest energy since the last status
         self._hud_at = (0.0, 0.0)           # (time, energy) of the frame a HUD shows
         self.period = 1.0 / config.fps
@@ -180,6 +181,7 @@ class Show:
             stage.target.poll()
             if stage.target.should_close():
                 break
+            self.last_frame_at = now
             chaos.hog()
             # 1. commands: desk, keyboard, loader, automatic genre
             self._commands(now, now - t0)

@@ -7,6 +7,7 @@ stream to the encoder (on its own thread), so memory stays flat.
 """
 from __future__ import annotations
 
+import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,10 +31,11 @@ from vj.record.prefetch import prefetch
 from vj.record.video import VideoWriter, check_output
 
 INTERPOLATIONS = ("energy", "linear", "online")
-#: Frames decoded per call by `vj record` for model banks.  On a CPU one at a time;
-#: on a GPU 8 (the issue's measurements found no per-frame gain from batch 8 with
-#: compile, so this only keeps the GPU fed; re-check with `vj bench decode --batch 1 8`).
-RECORD_BATCH = {"cuda": 8, "cpu": 1}
+#: Frames decoded per call by `vj record` for model banks: one at a time.  On an H200
+#: (2026-12-04, docs/benchmarks.md) batch 8 recorded at 1.77x real time against 3.33x
+#: for batch 1 once prepared, and compiled for 35 s against 7 s; ``--batch N`` asks
+#: for more.
+RECORD_BATCH = {"cuda": 1, "cpu": 1}
 #: Frames per chunk handed from the decode thread to the draw loop for image banks.
 IMAGE_CHUNK = 8
 #: Chunks decoded ahead of the one being drawn and encoded.
@@ -50,6 +52,7 @@ class RecordResult:
     height: int
     decoder: str = ""   # the decoder that made the pictures
     batch: int = 1      # frames per decoder call
+    prepare_s: float = 0.0  # opening the frame source: loading, exporting, compiling
 
 
 def frame_times(duration: float, fps: int) -> np.ndarray:
@@ -166,7 +169,9 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | 
     if batch < 1:
         raise ParameterError(f"batch={batch!r}: must be at least 1")
     batched = bank.mode == "latent" and batch > 1
+    opened = time.perf_counter()
     frames = open_frames(bank, decoder, device, batch=batch if batched else 1)
+    opened = time.perf_counter() - opened
     chunk = batch if batched else IMAGE_CHUNK
     w, h = frames.size
     out_size = (size, size) if size else (w, h)
@@ -194,7 +199,7 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | 
     finally:
         target.close()
     return RecordResult(Path(out), len(times), fps, len(times) / fps, *out_size,
-                        decoder=frames.name, batch=chunk if batched else 1)
+                        decoder=frames.name, batch=chunk if batched else 1, prepare_s=opened)
 
 
 def _progress(total: int, enabled: bool):
