@@ -103,8 +103,8 @@ def test_status_replies_to_the_sender(server):
     data, _ = c._sock.recvfrom(4096)
     msg = OscMessage(data)
     assert msg.address == "/vj/status"
-    fps, preset, energy, latency, dropped, bad, fault, midi, scale = msg.params
-    assert (preset, dropped, bad, fault, midi, scale) == ("techno", 3, 0, "", "", 0.75)
+    fps, preset, energy, latency, dropped, bad, fault, midi, scale, dmx = msg.params
+    assert (preset, dropped, bad, fault, midi, scale, dmx) == ("techno", 3, 0, "", "", 0.75, "")
     assert fps == pytest.approx(59.9, abs=1e-4) and latency == pytest.approx(21.0)
 
 
@@ -240,10 +240,10 @@ def test_a_running_show_answers_the_desk_with_its_status(tmp_path, art_bank):
     status = OscMessage(c._sock.recvfrom(4096)[0]).params
     th.join()
     s = result["s"]
-    fps, preset, energy, latency, dropped, bad, fault, midi, scale = status
+    fps, preset, energy, latency, dropped, bad, fault, midi, scale, dmx = status
     # the frame rate of the second before (the status is refreshed twice a second)
     assert 0.5 * s.fps < fps < 1.5 * s.fps and preset == "classical", (status, s.fps)
-    assert (bad, midi, scale) == (0, "", 1.0) and 0.0 <= energy <= 1.0
+    assert (bad, midi, scale, dmx) == (0, "", 1.0, "") and 0.0 <= energy <= 1.0
     assert s.osc_packets == 1 and s.osc_errors == 0
 
 

@@ -243,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_avs)
 
     from vj.bench.cli import add_bench_parser
+    from vj.dmx.cli import add_dmx_parser
     from vj.evaluation.evaluate import add_eval_parser
     from vj.live.cli import add_devices_parser, add_live_parser
     from vj.midi.learn import add_midi_parser
@@ -251,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_eval_parser(sub)
     add_prompts_parser(sub)
     add_midi_parser(sub)
+    add_dmx_parser(sub)
     add_bench_parser(sub)
     add_live_parser(sub)
     add_devices_parser(sub)

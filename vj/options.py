@@ -11,6 +11,14 @@ import sys
 SIZE_RANGE = (16, 8192)
 
 
+def hosts(text: str) -> list[str]:
+    """argparse type: HOST,HOST,... (names or addresses)."""
+    out = [h.strip() for h in text.split(",") if h.strip()]
+    if not out:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected HOST,HOST,...")
+    return out
+
+
 def ranged(kind, lo=None, hi=None, *, above: float | None = None):
     """argparse type: a ``kind`` (int or float) in ``[lo, hi]`` (``above``: strictly
     greater than it), refused with one line naming the range."""

@@ -252,6 +252,7 @@ class OscServer:
         b.add_arg(str(st.get("fault") or "")[:200])   # the current fault, "" when none
         b.add_arg(str(st.get("midi") or "")[:200])    # the MIDI input, "" when none
         b.add_arg(float(st.get("scale", 1.0)))        # the render scale (vj.live.adapt)
+        b.add_arg(str(st.get("dmx") or "")[:200])     # the DMX input and its state, "" when none
         try:
             self._sock.sendto(b.build().dgram, sender)
         except OSError as e:

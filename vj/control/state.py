@@ -21,7 +21,7 @@ class Command:
 
 
 ACTIONS = ("preset", "preset_next", "preset_prev", "bank", "intensity", "speed", "master",
-           "blackout", "cut", "fx", "auto", "tap", "bpm", "hud", "status")
+           "blackout", "cut", "fx", "auto", "tap", "bpm", "hud", "status", "crossfade")
 
 
 def speed_multiplier(v: float) -> float:
@@ -43,6 +43,7 @@ class ShowState:
     bpm: float | None = None
     tempo_source: str | None = None     # what set the bpm last: tap, osc, midi clock, link
     hud: bool = False
+    crossfade: float | None = None   # seconds a preset change fades (None: the show's default)
     fx: dict = field(default_factory=dict)   # overrides of the preset's fx amounts
     cuts: int = 0               # cut requests not yet taken by the driver
     taps: list = field(default_factory=list)
@@ -53,7 +54,7 @@ class ShowState:
         return {"preset": self.preset, "bank": self.bank, "intensity": self.intensity,
                 "speed": self.speed, "master": self.master, "blackout": self.blackout,
                 "auto": self.auto, "bpm": self.bpm, "tempo_source": self.tempo_source,
-                "hud": self.hud, "fx": dict(self.fx)}
+                "hud": self.hud, "crossfade": self.crossfade, "fx": dict(self.fx)}
 
 
 def apply(state: ShowState, cmd: Command, now: float = 0.0) -> bool:
@@ -97,6 +98,10 @@ def apply(state: ShowState, cmd: Command, now: float = 0.0) -> bool:
             return False
         state.fx[name] = float(amount)
         state.changed_fx += 1
+    elif a == "crossfade":
+        if v is not None and not 0.0 <= float(v) <= 60.0:
+            return False
+        state.crossfade = None if v is None else float(v)
     elif a == "bpm":
         state.bpm = float(v)
         state.tempo_source = cmd.source

@@ -1,8 +1,7 @@
 """`vj live` and `vj devices`: the command line of the live show (docs/live.md)."""
 from __future__ import annotations
 
-import argparse
-
+from vj.dmx.cli import add_dmx_options
 from vj.errors import VjError
 from vj.options import (
     add_decoder,
@@ -10,19 +9,13 @@ from vj.options import (
     add_size,
     fps,
     host_port,
+    hosts,
     port,
     positive_float,
     positive_int,
     ranged,
     size,
 )
-
-
-def _hosts(text: str) -> list[str]:
-    hosts = [h.strip() for h in text.split(",") if h.strip()]
-    if not hosts:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected HOST,HOST,...")
-    return hosts
 
 
 def cmd_live(args) -> int:
@@ -48,7 +41,11 @@ def cmd_live(args) -> int:
                      outputs=[f"ndi:{n}" for n in args.ndi] + args.output,
                      output_size=args.output_size, preview=args.preview,
                      preview_size=args.preview_size, preview_monitor=args.preview_monitor,
-                     render_scale=args.render_scale, summary_json=args.summary_json)
+                     render_scale=args.render_scale, summary_json=args.summary_json,
+                     dmx=args.dmx, dmx_address=args.dmx_address, dmx_mode=args.dmx_mode,
+                     dmx_personality=args.dmx_personality, dmx_host=args.dmx_host,
+                     dmx_allow=args.dmx_allow, dmx_loss=args.dmx_loss,
+                     dmx_loss_after=args.dmx_loss_after)
     show = Show(cfg)
     summary = show.run()
     print(summary.text())
@@ -133,7 +130,7 @@ def add_live_parser(sub) -> None:
     p.add_argument("--osc-feedback", type=host_port, metavar="HOST:PORT",
                    help="send accepted changes back to this address")
     p.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
-    p.add_argument("--osc-allow", type=_hosts, metavar="HOST,...",
+    p.add_argument("--osc-allow", type=hosts, metavar="HOST,...",
                    help="only these hosts may send OSC (names or addresses; default any)")
     p.add_argument("--bank-dir", action="append", default=[], metavar="DIR",
                    help="folder whose bank folders /vj/bank may load by path (repeatable)")
@@ -189,7 +186,8 @@ def add_live_parser(sub) -> None:
                    "percentiles, overruns, hops analysed, faults with their times, render "
                    "scale) for tools")
     p.add_argument("--no-soft-takeover", action="store_true",
-                   help="MIDI faders set their level at once instead of picking it up")
+                   help="MIDI and DMX faders set their level at once instead of picking it up")
+    add_dmx_options(p)
     p.set_defaults(func=cmd_live)
 
 

@@ -52,6 +52,14 @@ class ShowConfig:
     preview: bool = False                    # the operator's window, HUD on, beside the projector
     preview_size: tuple[int, int] = (640, 360)
     preview_monitor: str | None = None
+    dmx: tuple[str, int] | None = None       # ("artnet" | "sacn", universe): DMX input
+    dmx_address: int = 1                     # the fixture's start channel (1-512)
+    dmx_mode: str = "basic"                  # the personality's mode (presets/dmx)
+    dmx_personality: str | None = None       # another personality TOML
+    dmx_host: str | None = None              # the interface (bind, multicast join, ArtPollReply)
+    dmx_allow: list[str] | None = None       # hosts that may send DMX (None: any)
+    dmx_loss: str = "hold"                   # hold | blackout | release
+    dmx_loss_after: float = 3.0              # s without a packet before DMX counts as lost
     render_scale: float | None = None        # fixed presentation scale; None: adaptive
     summary_json: str | None = None          # write the summary as JSON to this file
     params: EnergyParams = LIVE_PARAMS

@@ -21,10 +21,12 @@ def hud_values(show, now: float, e: float) -> dict:
             "latency_ms": show.log.latency_ms.last(), "P": float(rec[B.P]),
             "H": float(rec[B.H]), "E": e, "level": float(rec[B.LEVEL]) if view.adc else -120.0,
             "preset": show.state.preset, "bank": show.state.bank,
+        "state": show.state.snapshot(),
             "osc": (osc.stats.packets, osc.stats.bad) if osc else (0, 0),
             "overruns": audio.overruns, "fault": show.faults.active(),
             "bpm": show.state.bpm, "tempo_source": show.state.tempo_source,
             "next": show.controls.next_up(), "midi": show.status.get("midi", ""),
+            "dmx": show.status.get("dmx", ""),
             "scale": show.render_scale.scale}
 
 
@@ -36,13 +38,15 @@ def status_values(show, swap: float, e: float) -> dict:
             "energy": e, "latency_ms": lat.last() if len(lat) else 0.0,
             "dropped": show.log.drops, "fault": show.faults.active() or "",
             "midi": show.midi.status() if show.midi else "",
+            "dmx": show.dmx.status(swap) if show.dmx else "",
             "scale": show.render_scale.scale}
 
 
 def summary(show, seconds: float) -> Summary:
     t, osc, audio, rs = show.log, show.osc, show.audio, show.render_scale
     tempo = "; ".join(x for x in (show.tempo.report(), show.controls.quantiser.report(),
-                                  *(f.report() for f in show.feeds)) if x)
+                                  *(f.report() for f in show.feeds),
+                                  show.dmx.report() if show.dmx else "") if x)
     decoder = getattr(show.stage.source, "name", "none")
     details = {
         "frame_ms": t.frame_ms.summary(), "busy_ms": t.busy_ms.summary(),
@@ -67,8 +71,10 @@ def summary(show, seconds: float) -> Summary:
         "fault_list": show.faults.listing(),
         "scene_cuts": list(show.scene_cuts),
         "preset": show.state.preset, "bank": show.state.bank,
+        "state": show.state.snapshot(),
         "osc": {"packets": osc.stats.packets, "good": osc.stats.good, "bad": osc.stats.bad}
         if osc else None,
+        "dmx": dmx_summary(show.dmx) if show.dmx else None,
         "tempo": tempo,
         "last_frame_s": round(show.last_frame_at - show.t0, 4),
         "ended_at": time.time(),          # wall clock (epoch): when the loop ended
@@ -80,6 +86,15 @@ def summary(show, seconds: float) -> Summary:
         t.latency_ms.percentile(50), osc.stats.packets if osc else 0,
         osc.stats.bad if osc else 0, decoder, audio.overruns, audio.status_flags,
         show.faults.listing(), tempo=tempo, render=rs.describe(), details=details)
+
+
+def dmx_summary(dmx) -> dict:
+    r = dmx.receiver
+    return {"source": r.describe(), "address": dmx.address, "mode": dmx.mode.name,
+            "packets": r.packets, "good": r.good, "bad": r.bad, "other": r.other,
+            "bad_kinds": dict(r.by_kind), "applied": dmx.applied, "triggers": dict(dmx.triggers),
+            "sources": [{"name": n, "priority": p} for n, p in r.merger.sources()],
+            "lost": dmx.lost_at is not None, "loss": dmx.loss}
 
 
 def write_json(s: Summary, path: str) -> None:

@@ -21,6 +21,7 @@ from vj.live.controls import Controls
 from vj.live.driving import Motion
 from vj.live.energy_view import EnergyView
 from vj.live.faults import Faults, quietly
+from vj.live.inputs import open_network, open_rig
 from vj.live.library import Library
 from vj.live.report import hud_values, status_values, summary
 from vj.live.telemetry import Telemetry
@@ -68,7 +69,7 @@ class Show:
         self.status: dict = {}
         # the parts, made by run()
         self.audio = self.view = self.stage = self.decoder = self.auto = None
-        self.osc = self.midi = self.link = None
+        self.osc = self.midi = self.link = self.dmx = None
         self.feeds: list = []
         self._stack: ExitStack | None = None
         self.t0 = 0.0
@@ -108,37 +109,17 @@ class Show:
         from vj.live.decode_worker import DecodeWorker
         from vj.live.stage import Stage
 
-        cfg, c = self.config, self.controls
+        cfg = self.config
         t0 = chaos.arm()
         self.faults.t0 = t0
-        if cfg.osc:  # first: a busy port fails before a window opens
-            from vj.control.osc import OscServer
-
-            self.osc = OscServer(host=cfg.osc_host, port=cfg.osc_port, profile=cfg.desk,
-                                 feedback=cfg.feedback, status=lambda: self.status,
-                                 names=c.names, allow=cfg.osc_allow,
-                                 bank_folder_ok=self.library.folder_allowed, faults=self.faults)
-            stack.callback(quietly("OSC", self.osc.stop))
-            log.info("OSC on %s:%d (%s profile)", *self.osc.address, self.osc.profile.name)
+        open_network(self, stack)  # first: a busy port fails before a window opens
         # the audio process before GL and any model: nothing here can hold it up
         self.audio = AudioEngine(self.faults, audio_file=cfg.audio_file, device=cfg.input_device,
                                  pick=cfg.input_channels, loop=cfg.loop_audio, params=cfg.params,
                                  chaos_t0=t0)
         stack.callback(quietly("audio", self.audio.stop))
         self.audio.open()
-        if cfg.midi_in:
-            from vj.midi.live import MidiControl
-
-            self.midi = self.tempo.midi = MidiControl(
-                cfg.midi_in, self.faults, mapping=cfg.midi_map, api=cfg.midi_api,
-                soft=cfg.soft_takeover)
-            stack.callback(quietly("MIDI", self.midi.stop))
-        if cfg.link:
-            from vj.live.tempo import LinkSession
-
-            self.link = self.tempo.link = LinkSession(self.faults, bpm=cfg.link_bpm,
-                                                      quantum=cfg.beats_per_bar)
-            stack.callback(quietly("Link", self.link.stop))
+        open_rig(self, stack)
         self.stage = Stage(headless=cfg.headless, size=cfg.size, monitor=cfg.monitor,
                            fullscreen=cfg.fullscreen, shaders=cfg.shaders,
                            crossfade=cfg.crossfade, faults=self.faults, probe=self.probe,
@@ -159,7 +140,7 @@ class Show:
         if cfg.auto:   # the taggers load before the loop, not under it
             self._start_auto(preload=True)
         self.decoder.start()
-        for p in (self.osc, self.midi, self.link):
+        for p in (self.osc, self.midi, self.link, self.dmx):
             if p is not None:
                 p.start()
         self.view = EnergyView(self.audio.board)
@@ -245,6 +226,8 @@ class Show:
                 c.apply(cmd, now)
         if self.midi is not None:
             self.midi.apply(c, now)
+        if self.dmx is not None:
+            self.dmx.apply(c, now)
         if self.link is not None:
             self.tempo.follow_link()
         c.keys(self.stage.target, now)

@@ -94,7 +94,9 @@ class Stage:
             return
         compute(self.uniforms, fx, time=t, onset=onset, energy=energy,
                 intensity=state.intensity, master=state.master, blackout=state.blackout,
-                crossfade=crossfade_level(now - self.fade_start, self.crossfade), dt=dt)
+                crossfade=crossfade_level(now - self.fade_start, self.crossfade
+                                          if state.crossfade is None else state.crossfade),
+                dt=dt)
         self._make_values = hud_values
         self._hud(r, now, state.hud, hud_values)
         fb = self.target.framebuffer(r)

@@ -26,14 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vj.control.state import FX_NAMES, Command, ShowState
+from vj.control.takeover import SoftTakeover
 from vj.errors import VjError
 
 MAP_DIR = Path(__file__).resolve().parent.parent.parent / "presets" / "midi"
 LEVEL_TARGETS = ("master", "intensity", "speed") + tuple(f"fx/{n}" for n in FX_NAMES)
 TRIGGERS = ("cut", "tap", "preset_next", "preset_prev", "blackout", "hud", "auto")
 TOGGLES = ("blackout", "hud", "auto")
-#: Soft takeover: a control picks its level up within this distance (or by crossing it).
-PICKUP = 2.5 / 127
 
 
 def check_target(t: str, where: str) -> str:
@@ -137,8 +136,7 @@ class Translator:
 
     def __init__(self, mapping: MidiMap, *, soft: bool = True) -> None:
         self.map, self.soft = mapping, soft
-        self._last: dict = {}        # target -> the control's previous value
-        self._held: dict = {}        # target -> whether it follows the control now
+        self.takeover = SoftTakeover("midi", soft=soft)
         self._pressed: dict = {}     # target -> CC button state
 
     def __call__(self, msg, state: ShowState, fx_defaults: dict | None = None) -> Command | None:
@@ -146,7 +144,7 @@ class Translator:
         if target is None:
             return None
         if target in LEVEL_TARGETS:
-            return self._level(target, v, current(state, target, fx_defaults))
+            return self.takeover.level(target, v, current(state, target, fx_defaults))
         if msg.type == "control_change":          # a button on a CC: act on the press
             was = self._pressed.get(target, False)
             self._pressed[target] = v >= 0.5
@@ -155,21 +153,6 @@ class Translator:
         elif v < 0.5:
             return None                            # note-off
         return trigger(target, state)
-
-    def _level(self, target: str, v: float, now_value: float) -> Command | None:
-        prev = self._last.get(target)
-        self._last[target] = v
-        if self.soft:
-            held = self._held.get(target, False) and abs(prev - now_value) < 1e-6 \
-                if prev is not None else False
-            crossed = prev is not None and (prev - now_value) * (v - now_value) <= 0
-            if not (held or crossed or abs(v - now_value) <= PICKUP):
-                self._held[target] = False
-                return None
-            self._held[target] = True
-        if target.startswith("fx/"):
-            return Command("fx", (target[3:], v), "midi")
-        return Command(target, v, "midi")
 
 
 def trigger(target: str, state: ShowState) -> Command:

@@ -38,8 +38,9 @@ class Hud:
                f"OSC {v['osc'][0]} packets, {v['osc'][1]} errors"
                + (f"   tempo {v['bpm']:.1f} bpm ({v.get('tempo_source') or '-'})"
                   if v.get("bpm") else "")]
-        if v.get("midi"):
-            out.append(v["midi"][:80])
+        for part in ("midi", "dmx"):
+            if v.get(part):
+                out.append(v[part][:80])
         if v.get("fault"):
             out.append(f"FAULT: {v['fault']}")
         if v.get("shader"):

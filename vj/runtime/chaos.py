@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 
-PARTS = ("input", "analysis", "engine", "osc", "autogenre", "loader", "decode", "uniform",
+PARTS = ("input", "analysis", "engine", "osc", "dmx", "autogenre", "loader", "decode", "uniform",
          "hud", "output", "preview")
 
 
