@@ -11,6 +11,7 @@
 #   stress-ng         a CPU-heavy job beside the test suite (make test under load)
 #   liblo-tools       a real OSC peer for the tests (oscsend, oscdump)
 #   ola               a real Art-Net and sACN sender for the tests (olad, ola_set_dmx)
+#   chromium          a real browser for the web remote's tests (driven by Playwright)
 #   python3-venv      only where the system Python lacks ensurepip
 # Everything else (FFmpeg in PyAV, libsndfile in soundfile) comes in the wheels.
 set -eu
@@ -32,6 +33,7 @@ command -v jackd >/dev/null 2>&1 || missing="$missing jackd2"
 command -v stress-ng >/dev/null 2>&1 || missing="$missing stress-ng"
 command -v oscsend >/dev/null 2>&1 || missing="$missing liblo-tools"
 command -v olad >/dev/null 2>&1 || missing="$missing ola"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 python3 -c 'import ensurepip' 2>/dev/null || missing="$missing python3-venv"
 
 [ -z "$missing" ] && exit 0

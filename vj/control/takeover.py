@@ -33,6 +33,10 @@ class SoftTakeover:
             self._held[target] = True
         return self.command(target, v)
 
+    def seed(self, target: str, v: float) -> None:
+        """The control stands at ``v`` now (a web fader that shows the show's value)."""
+        self._last[target] = v
+
     def take(self, target: str, v: float) -> Command:
         """Set the level now, whatever the show has (a desk asserting its look)."""
         self._last[target] = v

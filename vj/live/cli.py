@@ -1,6 +1,8 @@
 """`vj live` and `vj devices`: the command line of the live show (docs/live.md)."""
 from __future__ import annotations
 
+import argparse
+
 from vj.dmx.cli import add_dmx_options
 from vj.errors import VjError
 from vj.options import (
@@ -45,7 +47,9 @@ def cmd_live(args) -> int:
                      dmx=args.dmx, dmx_address=args.dmx_address, dmx_mode=args.dmx_mode,
                      dmx_personality=args.dmx_personality, dmx_host=args.dmx_host,
                      dmx_allow=args.dmx_allow, dmx_loss=args.dmx_loss,
-                     dmx_loss_after=args.dmx_loss_after)
+                     dmx_loss_after=args.dmx_loss_after, web=args.web, web_allow=args.web_allow,
+                     web_preview=not args.no_web_preview, web_token=args.web_token,
+                     web_hud_token=args.web_hud_token)
     show = Show(cfg)
     summary = show.run()
     print(summary.text())
@@ -83,9 +87,19 @@ def cmd_devices(args) -> int:
     return 0
 
 
-def _channels(text: str) -> list[int]:
-    import argparse
+def web_address(text: str) -> tuple[str, int]:
+    """``PORT`` (every interface) or ``HOST:PORT``."""
+    host, _, port_s = text.rpartition(":")
+    try:
+        p = int(port_s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: [HOST:]PORT") from None
+    if not 1 <= p <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: the port is 1-65535")
+    return host or "0.0.0.0", p
 
+
+def _channels(text: str) -> list[int]:
     try:
         chans = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
@@ -188,6 +202,18 @@ def add_live_parser(sub) -> None:
     p.add_argument("--no-soft-takeover", action="store_true",
                    help="MIDI and DMX faders set their level at once instead of picking it up")
     add_dmx_options(p)
+    p.add_argument("--web", type=web_address, metavar="[HOST:]PORT",
+                   help="a web remote for a phone or a laptop: --web 8080 on every interface, "
+                   "--web 127.0.0.1:8080 on one; the address with its access token (and a QR "
+                   "code) is printed at start")
+    p.add_argument("--web-allow", type=hosts, metavar="HOST,...",
+                   help="only these hosts may open the web remote (default any with the token)")
+    p.add_argument("--no-web-preview", action="store_true",
+                   help="no live picture on the web page (saves a small readback 5 times a "
+                   "second)")
+    p.add_argument("--web-token", metavar="TEXT", help=argparse.SUPPRESS)  # tests and scripts
+    p.add_argument("--web-hud-token", action="store_true",
+                   help="show the web address with its token in the HUD (mind the projector)")
     p.set_defaults(func=cmd_live)
 
 

@@ -60,6 +60,11 @@ class ShowConfig:
     dmx_allow: list[str] | None = None       # hosts that may send DMX (None: any)
     dmx_loss: str = "hold"                   # hold | blackout | release
     dmx_loss_after: float = 3.0              # s without a packet before DMX counts as lost
+    web: tuple[str, int] | None = None       # (host, port): the web remote (vj.web)
+    web_allow: list[str] | None = None       # addresses that may use it (None: any)
+    web_preview: bool = True                 # the JPEG preview stream
+    web_token: str | None = None             # a fixed token (default: a new one each start)
+    web_hud_token: bool = False              # show the page's address with its token in the HUD
     render_scale: float | None = None        # fixed presentation scale; None: adaptive
     summary_json: str | None = None          # write the summary as JSON to this file
     params: EnergyParams = LIVE_PARAMS

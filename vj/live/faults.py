@@ -55,6 +55,11 @@ class Faults:
                 return self._active.get(part)
             return next((f"{p}: {m}" for p, m in self._active.items()), None)
 
+    def current(self) -> list[tuple[str, str]]:
+        """Every current fault: (part, message)."""
+        with self._lock:
+            return list(self._active.items())
+
     def listing(self) -> list[str]:
         """Every fault seen, once each, in order: ``part: message``."""
         with self._lock:

@@ -52,8 +52,9 @@ class Mailbox:
 class FrameFeed:
     """One sink fed from the render thread (``capture``) by its own sender thread."""
 
-    def __init__(self, sink, size, fps: float, faults) -> None:
+    def __init__(self, sink, size, fps: float, faults, *, interval: float = 0.0) -> None:
         self.sink, self.size, self.fps, self.faults = sink, tuple(size), fps, faults
+        self.interval = interval        # s between two pictures (0: every frame)
         w, h = self.size
         self.box = Mailbox((h, w, 4))
         self._upright = np.zeros((h, w, 4), np.uint8)   # a bottom-up read, turned over
@@ -61,9 +62,10 @@ class FrameFeed:
         self.sent = 0
         self.errors = 0
         self._fbo = self._pbos = None
-        self._filled = [False] * PBOS
         self._pbo_bottom_up = [False] * PBOS
         self._i = 0
+        self._unposted: int | None = None   # the buffer read last time, to post now
+        self._last = -1e9
         self._halt = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"vj-out-{sink.name}",
                                         daemon=True)
@@ -78,11 +80,23 @@ class FrameFeed:
         return self
 
     def capture(self, renderer, uniforms, shown=None, bottom_up: bool = False) -> None:
-        """Start this frame's readback and post the previous frame's.  ``shown``: the
-        framebuffer the projector got, when it is already the clean picture at this
-        size (no HUD on it): read as it is instead of drawing it again."""
+        """Post the picture whose readback began last time (finished by now), and
+        begin this frame's when one is due.  ``shown``: the framebuffer the projector
+        got, when it is already the clean picture at this size (no HUD on it): read as
+        it is instead of drawing it again."""
         if renderer is None or self._fbo is None:
             return
+        if self._unposted is not None:
+            j, self._unposted = self._unposted, None
+            k = self.box.free()
+            self._pbos[j].read_into(self.box.arrays[k])
+            self._flipped[k] = self._pbo_bottom_up[j]
+            self.box.post(k)
+        if self.interval > 0:
+            now = time.perf_counter()
+            if now - self._last < self.interval:
+                return
+            self._last = now
         if shown is None:
             renderer.present(uniforms, self._fbo, self.size)   # image order: top row first
             src, bottom_up = self._fbo, False
@@ -90,15 +104,9 @@ class FrameFeed:
             src = shown
         i = self._i
         src.read_into(self._pbos[i], components=4, alignment=1)
-        self._filled[i] = True
         self._pbo_bottom_up[i] = bottom_up
-        j = (i + 1) % PBOS              # the oldest: its readback has finished by now
-        if self._filled[j]:
-            k = self.box.free()
-            self._pbos[j].read_into(self.box.arrays[k])
-            self._flipped[k] = self._pbo_bottom_up[j]
-            self.box.post(k)
-        self._i = j
+        self._unposted = i
+        self._i = (i + 1) % PBOS
 
     # -- sender thread ----------------------------------------------------------------------
     def _run(self) -> None:

@@ -11,7 +11,7 @@ log = logging.getLogger("vj.live")
 
 
 def open_network(show, stack) -> None:
-    """OSC and DMX."""
+    """OSC, DMX and the web remote."""
     cfg, c = show.config, show.controls
     if cfg.osc:
         from vj.control.osc import OscServer
@@ -29,6 +29,54 @@ def open_network(show, stack) -> None:
         stack.callback(quietly("DMX", show.dmx.stop))
         log.info("DMX: %s at address %d (%s mode) on %s:%d", show.dmx.receiver.describe(),
                  cfg.dmx_address, cfg.dmx_mode, *show.dmx.receiver.address)
+    open_web(show, stack)
+
+
+def open_web(show, stack) -> None:
+    """The web remote: its server now (a busy port stops the show before it starts),
+    its preview feed once the stage has a GL context (:func:`web_preview_feed`)."""
+    cfg = show.config
+    if not cfg.web:
+        return
+    import socket
+    import sys
+
+    from vj.errors import VjError
+    from vj.live.report import bank_picture, web_state
+    from vj.web.address import print_qr
+    from vj.web.control import WebControl
+    from vj.web.preview import JpegSink
+    from vj.web.server import WebRemote
+
+    allow = None
+    if cfg.web_allow:
+        try:
+            allow = {socket.gethostbyname(h) for h in cfg.web_allow}
+        except OSError:
+            raise VjError(f"--web-allow: cannot resolve {', '.join(cfg.web_allow)}") from None
+    c = show.controls
+    show.web = WebRemote(*cfg.web, state=lambda: web_state(show), names=c.names,
+                         pictures=lambda name, i: bank_picture(show, name, i), allow=allow,
+                         token=cfg.web_token, preview=JpegSink() if cfg.web_preview else None,
+                         faults=show.faults)
+    show.web_control = WebControl(show.web.commands, soft=cfg.soft_takeover)
+    stack.callback(quietly("web", show.web.stop))
+    url = show.web.url()
+    print(f"vj: web remote: {url}", file=sys.stderr, flush=True)
+    if sys.stderr.isatty():
+        print_qr(url, sys.stderr)
+
+
+def web_preview_feed(show, stack):
+    """The web preview as a frame feed: the clean picture, small, a few times a second."""
+    from vj.live.frame_out import FrameFeed
+    from vj.web import preview
+
+    sink = show.web.preview
+    feed = FrameFeed(sink, preview.SIZE, preview.FPS, show.faults, interval=1.0 / preview.FPS)
+    feed.start(show.stage.target.ctx)
+    stack.callback(quietly("web preview", feed.stop))
+    return feed
 
 
 def open_rig(show, stack) -> None:

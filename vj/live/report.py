@@ -26,7 +26,7 @@ def hud_values(show, now: float, e: float) -> dict:
             "overruns": audio.overruns, "fault": show.faults.active(),
             "bpm": show.state.bpm, "tempo_source": show.state.tempo_source,
             "next": show.controls.next_up(), "midi": show.status.get("midi", ""),
-            "dmx": show.status.get("dmx", ""),
+            "dmx": show.status.get("dmx", ""), "web": show.status.get("web", ""),
             "scale": show.render_scale.scale}
 
 
@@ -39,6 +39,8 @@ def status_values(show, swap: float, e: float) -> dict:
             "dropped": show.log.drops, "fault": show.faults.active() or "",
             "midi": show.midi.status() if show.midi else "",
             "dmx": show.dmx.status(swap) if show.dmx else "",
+            "web": (show.web.url() if show.config.web_hud_token else show.web.status())
+            if show.web else "",
             "scale": show.render_scale.scale}
 
 
@@ -75,6 +77,8 @@ def summary(show, seconds: float) -> Summary:
         "osc": {"packets": osc.stats.packets, "good": osc.stats.good, "bad": osc.stats.bad}
         if osc else None,
         "dmx": dmx_summary(show.dmx) if show.dmx else None,
+        "web": {**vars(show.web.stats), "by_kind": dict(show.web.stats.by_kind),
+                "applied": show.web_control.applied} if show.web else None,
         "tempo": tempo,
         "last_frame_s": round(show.last_frame_at - show.t0, 4),
         "ended_at": time.time(),          # wall clock (epoch): when the loop ended
@@ -86,6 +90,55 @@ def summary(show, seconds: float) -> Summary:
         t.latency_ms.percentile(50), osc.stats.packets if osc else 0,
         osc.stats.bad if osc else 0, decoder, audio.overruns, audio.status_flags,
         show.faults.listing(), tempo=tempo, render=rs.describe(), details=details)
+
+
+def web_state(show) -> dict:
+    """What the web remote's clients see (vj.web), read on the web thread ten times a
+    second: each value is one attribute read of the show's parts."""
+    from vj.engine import board as B
+
+    now = time.perf_counter()
+    c, st, view = show.controls, show.state, show.view
+    rec = view.rec if view is not None else None
+    fx = c.fx
+    ps = list(st.presets)
+    q = c.quantiser
+    held = [cmd.value for _, _, cmd in (q.pending if q is not None else [])
+            if cmd.action == "preset"]
+    nxt = held[-1] if held else (ps[(ps.index(st.preset) + 1) % len(ps)]
+                                 if st.preset in ps else None)
+    lat = show.log.latency_ms
+    return {"fps": round(show.log.fps.per_second(now - show.t0), 1),
+            "decode_fps": round(show.decoder.fps(now), 1) if show.decoder else 0.0,
+            "latency_ms": round(lat.last(), 1) if len(lat) else 0.0,
+            "level": round(float(rec[B.LEVEL]), 1) if rec is not None and view.adc else -120.0,
+            "P": round(float(rec[B.P]), 3) if rec is not None else 0.0,
+            "H": round(float(rec[B.H]), 3) if rec is not None else 0.0,
+            "E": round(float(view.energy), 3) if view is not None else 0.0,
+            "preset": st.preset, "bank": st.bank, "next": c.next_up(), "next_preset": nxt,
+            "master": st.master, "intensity": st.intensity, "speed": st.speed,
+            "fx": {"flash": fx.flash, "trail": fx.trail, "hue": fx.hue, "strobe": fx.strobe},
+            "blackout": st.blackout, "auto": st.auto, "hud": st.hud, "bpm": st.bpm,
+            "tempo_source": st.tempo_source, "scale": show.render_scale.scale,
+            "faults": [f"{p}: {m}" for p, m in show.faults.current()],
+            "dmx": show.status.get("dmx", ""), "midi": show.status.get("midi", "")}
+
+
+def bank_picture(show, name: str, i: int):
+    """Keyframe ``i`` of bank ``name`` as an RGB array (image banks: the keyframe;
+    latent banks: its decoded thumbnail), or None."""
+    bank = show.library.banks.get(name)
+    if bank is None or i < 0:
+        return None
+    if bank.mode == "image":
+        return bank.frames[i] if i < bank.count else None
+    files = sorted((bank.path / "thumbs").glob("*.png")) if bank.path else []
+    if i >= len(files):
+        return None
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(files[i]).convert("RGB"))
 
 
 def dmx_summary(dmx) -> dict:

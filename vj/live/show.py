@@ -21,7 +21,7 @@ from vj.live.controls import Controls
 from vj.live.driving import Motion
 from vj.live.energy_view import EnergyView
 from vj.live.faults import Faults, quietly
-from vj.live.inputs import open_network, open_rig
+from vj.live.inputs import open_network, open_rig, web_preview_feed
 from vj.live.library import Library
 from vj.live.report import hud_values, status_values, summary
 from vj.live.telemetry import Telemetry
@@ -69,7 +69,7 @@ class Show:
         self.status: dict = {}
         # the parts, made by run()
         self.audio = self.view = self.stage = self.decoder = self.auto = None
-        self.osc = self.midi = self.link = self.dmx = None
+        self.osc = self.midi = self.link = self.dmx = self.web = self.web_control = None
         self.feeds: list = []
         self._stack: ExitStack | None = None
         self.t0 = 0.0
@@ -132,6 +132,8 @@ class Show:
 
         self.feeds = start_feeds(cfg.outputs, cfg.output_size or cfg.size, 1.0 / self.period,
                                  self.stage.target.ctx, self.faults, stack)  # before GL ends
+        if self.web is not None and self.web.preview is not None:
+            self.feeds.append(web_preview_feed(self, stack))
         self.decoder = DecodeWorker(self.faults, fallback=self.library.fallback)
         stack.callback(quietly("decoder", self.decoder.stop))
         self.library.prepare([self.state.bank] + [n for n in self.library.names()
@@ -140,7 +142,7 @@ class Show:
         if cfg.auto:   # the taggers load before the loop, not under it
             self._start_auto(preload=True)
         self.decoder.start()
-        for p in (self.osc, self.midi, self.link, self.dmx):
+        for p in (self.osc, self.midi, self.link, self.dmx, self.web):
             if p is not None:
                 p.start()
         self.view = EnergyView(self.audio.board)
@@ -228,6 +230,8 @@ class Show:
             self.midi.apply(c, now)
         if self.dmx is not None:
             self.dmx.apply(c, now)
+        if self.web_control is not None:
+            self.web_control.apply(c, now)
         if self.link is not None:
             self.tempo.follow_link()
         c.keys(self.stage.target, now)

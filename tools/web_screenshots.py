@@ -1,0 +1,64 @@
+"""Screenshots of the web remote for docs/live.md: a headless show (procedural
+artworks, a synthetic song) with --web, the page in Debian's Chromium at a phone's
+and a laptop's size.
+
+    .venv/bin/python tools/web_screenshots.py [OUT_DIR]      (default docs/)
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main() -> None:
+    import soundfile as sf
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import show_thread
+    from vj.audio.synth import drum_and_chords
+    from vj.bank import save_bank
+    from vj.generate.artwork import artwork
+    from vj.generate.images import image_bank
+    from vj.live.show import ShowConfig
+
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        song = tmp / "song.wav"
+        sf.write(song, drum_and_chords(sr=22050, duration=30.0, seed=1), 22050)
+        banks = []
+        for name, seed in (("neon", 0), ("paper", 4)):
+            (tmp / name).mkdir()
+            paths = []
+            for i in range(4):
+                paths.append(tmp / name / f"{i}.png")
+                artwork(seed=seed + i, size=256).save(paths[-1])
+            banks.append(str(save_bank(image_bank(paths, size=256, name=name), tmp / name / "bank")))
+        cfg = ShowConfig(banks=banks, audio_file=str(song), headless=True, size=(640, 360),
+                         osc=False, preset="techno", duration=25.0, web=("127.0.0.1", 8799),
+                         web_token="docs", loop_audio=True)
+        show, th, _ = show_thread(cfg)
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"])
+            for name, vp, full in (("phone", {"width": 390, "height": 844}, True),
+                                   ("laptop", {"width": 1280, "height": 800}, False)):
+                page = b.new_page(viewport=vp, device_scale_factor=1)
+                page.goto("http://127.0.0.1:8799/?t=docs")
+                page.wait_for_selector("#preview[src]", timeout=15_000)
+                time.sleep(2.0)
+                page.screenshot(path=str(out / f"web-remote-{name}.png"), full_page=full)
+                print(out / f"web-remote-{name}.png")
+            b.close()
+        show.controls.quit = True
+        th.join(10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""What a web client may send: one JSON object per message (WebSocket or
+``POST /api/command``), validated into levels and :class:`Command` objects.  Pure.
+
+    {"set": "master" | "intensity" | "speed" | "fx/flash" | ..., "value": 0..1}
+    {"preset": "techno"}   {"bank": "name"}   {"do": "cut" | "tap"}
+    {"blackout": true}     {"auto": false}    {"hud": true}
+    {"preview": true}      (this client's preview stream on or off)
+"""
+from __future__ import annotations
+
+import json
+import math
+
+from vj.control.state import FX_NAMES, Command
+
+LEVELS = ("master", "intensity", "speed") + tuple(f"fx/{n}" for n in FX_NAMES)
+SWITCHES = ("blackout", "auto", "hud")
+MAX_MESSAGE = 4096          # bytes: a message is a few dozen
+MAX_NAME = 256
+
+
+class Refused(Exception):
+    """A message that is not one of the above (counted, never applied)."""
+
+
+def parse(text: str | bytes, names: dict | None = None) -> tuple:
+    """One message -> ("level", target, value), ("command", Command) or
+    ("preview", bool); raises :class:`Refused`.  ``names``: {"preset": [...], "bank":
+    [...]}, the names a message may use."""
+    if len(text) > MAX_MESSAGE:
+        raise Refused("too long")
+    try:
+        m = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        raise Refused("not JSON") from None
+    if not isinstance(m, dict) or len(m) > 2:
+        raise Refused("not a command object")
+    if "set" in m:
+        target, v = m.get("set"), m.get("value")
+        if target not in LEVELS:
+            raise Refused(f"unknown level {str(target)[:40]!r}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
+                or not 0.0 <= v <= 1.0:
+            raise Refused(f"{target}: a number 0..1")
+        return "level", target, float(v)
+    if len(m) != 1:
+        raise Refused("one key per command")
+    (key, v), = m.items()
+    if key in ("preset", "bank"):
+        if not isinstance(v, str) or not v or len(v) > MAX_NAME:
+            raise Refused(f"{key}: a name")
+        if names is not None and v not in names.get(key, ()):
+            raise Refused(f"unknown {key} {v[:40]!r}")
+        return "command", Command(key, v, "web")
+    if key == "do":
+        if v not in ("cut", "tap", "preset_next", "preset_prev"):
+            raise Refused(f"do: cut, tap, preset_next or preset_prev, not {str(v)[:40]!r}")
+        return "command", Command(v, None, "web")
+    if key in SWITCHES or key == "preview":
+        if not isinstance(v, bool):
+            raise Refused(f"{key}: true or false")
+        return ("preview", v) if key == "preview" else ("command", Command(key, v, "web"))
+    raise Refused(f"unknown command {str(key)[:40]!r}")
