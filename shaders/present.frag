@@ -1,12 +1,14 @@
 #version 330
 // Presentation of the look on the target: drawn into the picture's rectangle (the
-// letterbox or pillarbox around it is cleared to black), upscaled, then strobe,
+// letterbox or pillarbox around it is cleared to black), or over the whole target
+// with the centre of the look (u_crop < 1: cover), upscaled, then strobe,
 // master dimmer and blackout.  u_flip = 1 for the screen (GL's row 0 is the bottom).
 // Compiled twice: with BICUBIC defined (Catmull-Rom, the default when scaling) and
 // without (bilinear: at 1:1, and when the show sheds load).  A uniform switch would
 // cost the bicubic path on a software renderer even when it is off.
 uniform sampler2D u_image;
 uniform vec2 u_src;             // look size in pixels
+uniform vec2 u_crop;            // share of the look's width and height shown (cover: < 1)
 uniform float u_flip;
 uniform float u_strobe;         // 0..1 white
 uniform float u_master;         // 0..1
@@ -41,6 +43,7 @@ vec3 catmull_rom(sampler2D tex, vec2 uv, vec2 size) {
 void main() {
     vec2 uv = v_uv;
     if (u_flip > 0.5) uv.y = 1.0 - uv.y;
+    uv = 0.5 + (uv - 0.5) * u_crop;
 #ifdef BICUBIC
     vec3 c = catmull_rom(u_image, uv, u_src);
 #else

@@ -131,7 +131,8 @@ def test_real_architecture_has_the_published_sizes():
     (["live", "--bank", "b", "--decoder", "onxx"], "invalid choice: 'onxx'"),
     (["live", "--bank", "b", "--size", "12x9000"], "sizes between 16 and 8192"),
     (["live", "--bank", "b", "--render-scale", "2"], "between 0.25 and 1"),
-    (["record", "s.wav", "--bank", "b", "-o", "x.mp4", "--size", "640x360"], "square"),
+    (["record", "s.wav", "--bank", "b", "-o", "x.mp4", "--size", "640x"], "such as 512 or"),
+    (["record", "s.wav", "--bank", "b", "-o", "x.mp4", "--fit", "zoom"], "invalid choice: 'zoom'"),
     (["record", "s.wav", "--bank", "b", "-o", "x.mp4", "--fps", "0"], "between 1 and 240"),
     (["bench", "decode", "--frames", "0"], "at least 1"),
 ])

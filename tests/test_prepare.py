@@ -275,3 +275,31 @@ def test_prepare_audio_detects_each_segments_genre(tmp_path, tiny_model, art, dr
 
     for g, prompt in zip(genres, m["prompts"]):
         assert get_preset(g).style.text in prompt  # each keyframe got its segment's style
+
+
+@pytest.mark.slow
+def test_a_wide_latent_bank_is_made_decoded_and_recorded_in_its_shape(tmp_path, tiny_model, art,
+                                                                     drum_song):
+    bank_dir = tmp_path / "wide"
+    res = run_vj("prepare", "--image", art, "--genre", "techno", "--bank", bank_dir,
+                 "--model", tiny_model, "--size", "128x64", "--keyframes", 2, *STEPS)
+    assert res.returncode == 0, res.stderr
+    bank = load_bank(bank_dir)
+    assert (bank.manifest["width"], bank.manifest["height"]) == (128, 64)
+    assert bank.frames.shape[2:] == (32, 64)          # latents: height, width / the MoVQ's 2
+    from PIL import Image
+
+    with Image.open(sorted((bank_dir / "thumbs").glob("*.png"))[0]) as im:
+        assert im.size == (128, 64)
+    out = tmp_path / "wide.mp4"
+    res = run_vj("record", drum_song, "--bank", bank_dir, "-o", out, "--duration", 1,
+                 "--decoder", "torch", "--quiet")
+    assert res.returncode == 0, res.stderr
+    import av
+
+    with av.open(str(out)) as c:
+        f = next(c.decode(video=0))
+        assert (f.width, f.height) == (128, 64)
+    bad = run_vj("prepare", "--image", art, "--genre", "techno", "--bank", tmp_path / "x",
+                 "--model", tiny_model, "--size", "100x64", *STEPS)
+    assert bad.returncode == 1 and "each side a multiple of 64" in bad.stderr

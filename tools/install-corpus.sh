@@ -3,8 +3,10 @@
 # audio stays under /usr/share; nothing is copied into the repository.
 #   fretsonfire-songs-muldjord fretsonfire-songs-sectoid   rock songs as stems
 #   drascula-music                                        a game score
+#   gnome-backgrounds                                     free pictures for a real-art bank
+#                                                         (vj eval --bank; docs/eval.md)
 set -eu
-pkgs="fretsonfire-songs-muldjord fretsonfire-songs-sectoid drascula-music"
+pkgs="fretsonfire-songs-muldjord fretsonfire-songs-sectoid drascula-music gnome-backgrounds"
 missing=""
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

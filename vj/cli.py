@@ -7,7 +7,18 @@ from pathlib import Path
 
 from vj import __version__
 from vj.errors import VjError
-from vj.options import add_decoder, add_device, add_json, positive_int, square, video_fps, write_json
+from vj.options import (
+    add_decoder,
+    add_device,
+    add_fit,
+    add_json,
+    positive_int,
+    ranged,
+    size,
+    square,
+    video_fps,
+    write_json,
+)
 from vj.options import energy_options as _energy_options
 from vj.options import energy_params as _params
 from vj.options import nonneg_float as _nonneg_float
@@ -71,7 +82,7 @@ def cmd_analyze(args) -> int:
 def cmd_record(args) -> int:
     from vj.record.render import record
 
-    res = record(args.song, args.bank, args.output, fps=args.fps, size=args.size,
+    res = record(args.song, args.bank, args.output, fps=args.fps, size=args.size, fit=args.fit,
                  interp=args.interp, segment=args.segment, start=args.start,
                  duration=args.duration, fx=args.fx, decoder=args.decoder, device=args.device,
                  batch=args.batch, accent=args.accent, progress=not args.quiet)
@@ -123,8 +134,24 @@ def cmd_avs(args) -> int:
     from vj.metrics.avs_files import avs_of_video, frame_differences
     from vj.metrics.avs_plot import plot
 
-    res = avs_of_video(args.video, args.audio, params, progress=not args.quiet)
+    res = avs_of_video(args.video, args.audio, params, progress=not args.quiet, null=args.null)
+    null = None
+    if args.null:
+        from vj.metrics.null import format_null
+
+        res, null = res
     print(f"{args.video}: {res.summary()}")
+    if null is not None:
+        print(format_null(null))
+    if args.json:
+        write_json(args.json, {"video": str(args.video), "avs": res.avs,
+                               "consistency": res.consistency, "motion": res.motion,
+                               "mean_offset": res.mean_offset,
+                               "audio_events": len(res.audio_events),
+                               "visual_events": len(res.visual_events),
+                               "null": None if null is None else {
+                                   "shifts": null["shifts"],
+                                   **{k: v.as_dict() for k, v in null.items() if k != "shifts"}}})
     if args.plot:
         from vj.audio.sources import load
 
@@ -176,8 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bank", required=True, help="bank folder (from vj prepare)")
     p.add_argument("-o", "--output", required=True, help="output video (.mp4, .mov, .mkv)")
     p.add_argument("--fps", type=video_fps, default=30, help="frames per second (default 30)")
-    p.add_argument("--size", type=square, default=None, metavar="N",
-                   help="frame size (default: the bank's)")
+    p.add_argument("--size", type=size, default=None, metavar="N|WxH",
+                   help="frame size, 512 or 1920x1080 (default: the bank's)")
+    add_fit(p)
     p.add_argument("--interp", choices=["energy", "linear", "online"], default="energy",
                    help="driver: energy (the method), linear, or online (the live driver)")
     p.add_argument("--segment", default="10s",
@@ -226,6 +254,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="--compare: frame size")
     p.add_argument("--segment", type=_positive_float, default=10.0,
                    help="--compare: seconds per keyframe transition")
+    p.add_argument("--null", type=ranged(int, 0, 100), default=10, metavar="N",
+                   help="also score the video against N circular shifts of its own audio (at "
+                   "least 2 s apart) and report the null's mean, 95th percentile, the margin "
+                   "and the share of shifts at or above the own score (default 10; 0: off)")
+    add_json(p, "the score and the null figures")
     g = p.add_argument_group("AVS parameters (defaults in docs/avs.md)")
     g.add_argument("--paper", action="store_true",
                    help="the method's exact definition: a visual event is 225,000 changed values "
@@ -244,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from vj.bench.cli import add_bench_parser
     from vj.dmx.cli import add_dmx_parser
-    from vj.evaluation.evaluate import add_eval_parser
+    from vj.evaluation.cli import add_eval_parser
     from vj.live.cli import add_devices_parser, add_live_parser
     from vj.midi.learn import add_midi_parser
     from vj.prompts.cli import add_prompts_parser

@@ -137,6 +137,15 @@ def write_json(path: str | None, data) -> None:
         Path(path).write_text(text + "\n")
 
 
+def add_fit(p) -> None:
+    from vj.render.fit import FITS
+
+    p.add_argument("--fit", default="auto", choices=FITS,
+                   help="a picture on an output of another shape: contain (whole, black bars), "
+                   "cover (fills it, the edges cropped), stretch; auto (default): cover when "
+                   "the shapes differ by more than 3 %%, contain otherwise (also /vj/fit)")
+
+
 def add_decoder(p, *, default: str = "auto", what: str = "model banks") -> None:
     from vj.decode import BACKENDS
 

@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vj.control.state import FX_NAMES, Command
+from vj.control.state import FITS, FX_NAMES, Command
 from vj.errors import VjError
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent.parent / "presets" / "osc"
@@ -169,6 +169,11 @@ def parse_message(address: str, args: list, profile: DeskProfile) -> Command | N
         return Command(action)
     if address == "/vj/bank":
         return Command("bank", _name(args, address))
+    if address == "/vj/fit":
+        fit = _name(args, address).lower()
+        if fit not in FITS:
+            raise BadMessage("out of range", f"/vj/fit takes {', '.join(FITS)}")
+        return Command("fit", fit)
     if address in ("/vj/intensity", "/vj/speed", "/vj/master"):
         return Command(address[4:], _level(args, address, profile))
     if address in ("/vj/blackout", "/vj/auto", "/vj/hud"):

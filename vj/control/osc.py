@@ -42,7 +42,7 @@ MAX_SCHEDULE_AHEAD = 5.0
 MAX_SCHEDULED = 256
 #: Commands that set a level: coalesced per frame, the last value wins.
 LEVELS = frozenset(("intensity", "speed", "master", "blackout", "fx", "bpm", "auto", "preset",
-                    "bank"))
+                    "bank", "fit"))
 #: Other commands (cut, tap, next/prev preset, HUD toggle) kept per frame at most.
 MAX_DISCRETE = 256
 #: Seconds between two feedback messages to the same address.

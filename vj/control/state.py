@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from vj.render.fit import FITS  # noqa: F401  (how the picture fills the output)
+
 FX_NAMES = ("flash", "trail", "hue", "strobe")
 
 
@@ -21,7 +23,7 @@ class Command:
 
 
 ACTIONS = ("preset", "preset_next", "preset_prev", "bank", "intensity", "speed", "master",
-           "blackout", "cut", "fx", "auto", "tap", "bpm", "hud", "status", "crossfade")
+           "blackout", "cut", "fx", "auto", "tap", "bpm", "hud", "status", "crossfade", "fit")
 
 
 def speed_multiplier(v: float) -> float:
@@ -44,6 +46,7 @@ class ShowState:
     tempo_source: str | None = None     # what set the bpm last: tap, osc, midi clock, link
     hud: bool = False
     crossfade: float | None = None   # seconds a preset change fades (None: the show's default)
+    fit: str = "auto"           # how the picture fills the output (FITS)
     fx: dict = field(default_factory=dict)   # overrides of the preset's fx amounts
     cuts: int = 0               # cut requests not yet taken by the driver
     taps: list = field(default_factory=list)
@@ -54,7 +57,8 @@ class ShowState:
         return {"preset": self.preset, "bank": self.bank, "intensity": self.intensity,
                 "speed": self.speed, "master": self.master, "blackout": self.blackout,
                 "auto": self.auto, "bpm": self.bpm, "tempo_source": self.tempo_source,
-                "hud": self.hud, "crossfade": self.crossfade, "fx": dict(self.fx)}
+                "hud": self.hud, "crossfade": self.crossfade, "fit": self.fit,
+                "fx": dict(self.fx)}
 
 
 def apply(state: ShowState, cmd: Command, now: float = 0.0) -> bool:
@@ -98,6 +102,10 @@ def apply(state: ShowState, cmd: Command, now: float = 0.0) -> bool:
             return False
         state.fx[name] = float(amount)
         state.changed_fx += 1
+    elif a == "fit":
+        if v not in FITS:
+            return False
+        state.fit = v
     elif a == "crossfade":
         if v is not None and not 0.0 <= float(v) <= 60.0:
             return False

@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from vj.errors import VjError
-from vj.options import Renamed, add_device, nonneg_float, positive_int, ranged, square
+from vj.options import Renamed, add_device, nonneg_float, positive_int, ranged, size
 
 
 def cmd_prepare(args) -> int:
@@ -21,9 +21,13 @@ def cmd_prepare(args) -> int:
         from vj.presets import get_preset
 
         genre = get_preset(args.genre, args.presets).name if args.genre else None
-        bank = image_bank(args.images, size=args.size, genre=genre, name=Path(args.bank).name)
+        bank = image_bank(args.images, size=args.size, genre=genre, name=Path(args.bank).name,
+                          dedupe=args.dedupe)
+        if bank.count < 2:
+            raise VjError(f"{bank.count} keyframe left: a bank needs at least 2 different "
+                          "pictures")
         path = save_bank(bank, args.bank, force=args.force)
-        print(f"bank {path}: {bank.count} keyframes, {args.size}x{args.size}, image mode")
+        print(f"bank {path}: {bank.count} keyframes, {args.size[0]}x{args.size[1]}, image mode")
         return 0
     return _prepare_kandinsky(args)
 
@@ -39,8 +43,9 @@ def _prepare_kandinsky(args) -> int:
     if not args.genre and not args.prompt and not args.audio:
         raise VjError("--genre is required with --image (or --audio SONG to detect it, or "
                       "the style with --prompt); see `vj presets`")
-    if not 64 <= args.size <= 2048 or args.size % 64:
-        raise VjError(f"--size {args.size}: must be a multiple of 64 between 64 and 2048")
+    if not all(64 <= x <= 2048 and x % 64 == 0 for x in args.size):
+        raise VjError(f"--size {args.size[0]}x{args.size[1]}: each side a multiple of 64 "
+                      "between 64 and 2048 (Kandinsky 2.2's latents)")
     if args.keyframes < 2:
         raise VjError(f"--keyframes {args.keyframes}: a bank needs at least 2 keyframes")
     for w, name in ((args.image_weight, "--image-weight"), (args.text_weight, "--text-weight")):
@@ -90,7 +95,7 @@ def _prepare_kandinsky(args) -> int:
         style, style_source = template_prompt(preset.name, args.mood), "template"
     else:
         style, style_source = preset.style_text(args.mood), f"preset:{preset.name}"
-    settings = PrepareSettings(size=args.size, seed=args.seed, keyframes=args.keyframes,
+    settings = PrepareSettings(size=tuple(args.size), seed=args.seed, keyframes=args.keyframes,
                                image_weight=args.image_weight, text_weight=args.text_weight,
                                steps=args.steps, guidance=args.guidance,
                                prior_steps=args.prior_steps)
@@ -100,10 +105,10 @@ def _prepare_kandinsky(args) -> int:
     bank, thumbs = make_bank(model, [Path(p) for p in args.image], style, settings,
                              genre=preset.name if preset else None, mood=args.mood,
                              style_source=style_source, segments=segments,
-                             progress=not args.quiet, extra=extra)
+                             progress=not args.quiet, extra=extra, dedupe=args.dedupe)
     path = save_bank(bank, args.bank, thumbs=thumbs, force=args.force)
     print(f"bank {path}: {bank.count} keyframes, latents {list(bank.frames.shape[1:])}, "
-          f"{args.size}x{args.size}, {model.device} {model.info['dtype']}")
+          f"{args.size[0]}x{args.size[1]}, {model.device} {model.info['dtype']}")
     return 0
 
 
@@ -159,8 +164,13 @@ def add_prepare_parser(sub) -> None:
     p.add_argument("--segment", default="10s",
                    help="with --audio: one keyframe per 10s (seconds, default), 16beats, or "
                    "sections")
-    p.add_argument("--size", type=square, default=512, metavar="N",
-                   help="keyframe size in pixels (default 512; the method used 768)")
+    p.add_argument("--size", type=size, default=(512, 512), metavar="N|WxH",
+                   help="keyframe size in pixels: 512 (square, default; the method used 768) "
+                   "or a wide bank for a projector, 1024x576 or 1344x768 (Kandinsky: sides "
+                   "multiples of 64; image mode crops the pictures to cover it)")
+    p.add_argument("--dedupe", action="store_true",
+                   help="drop keyframes that are nearly the same picture as an earlier one "
+                   "(without it they are named in a warning)")
     p.add_argument("--seed", type=int, default=0, help="first seed; keyframe k uses seed+k")
     p.add_argument("--image-weight", type=nonneg_float, default=0.7,
                    help="weight of the artwork in the prior's mix (default 0.7)")

@@ -61,26 +61,42 @@ def open_rgb(path: str | os.PathLike):
     return im.convert("RGB")
 
 
-def fit_square(im, size: int):
-    """Scale so the shorter side is ``size`` and crop the centre (no distortion)."""
+def fit_cover(im, size: int | tuple[int, int]):
+    """Scale so the picture covers ``size`` (N or (W, H)) and crop the centre (no
+    distortion)."""
     from PIL import Image
 
+    tw, th = (size, size) if isinstance(size, int) else size
     w, h = im.size
-    scale = size / min(w, h)
-    nw, nh = max(size, round(w * scale)), max(size, round(h * scale))
+    scale = max(tw / w, th / h)
+    nw, nh = max(tw, round(w * scale)), max(th, round(h * scale))
     im = im.resize((nw, nh), Image.Resampling.LANCZOS)
-    left, top = (nw - size) // 2, (nh - size) // 2
-    return im.crop((left, top, left + size, top + size))
+    left, top = (nw - tw) // 2, (nh - th) // 2
+    return im.crop((left, top, left + tw, top + th))
 
 
-def image_bank(paths: list[str | os.PathLike], *, size: int = 512, genre: str | None = None,
-               name: str | None = None) -> Bank:
-    """A bank whose keyframes are the given pictures, resized and cropped to ``size``."""
-    if not 64 <= size <= 4096:
-        raise ParameterError(f"size={size!r}: must be between 64 and 4096 pixels")
+def fit_square(im, size: int):
+    """Scale so the shorter side is ``size`` and crop the centre (no distortion)."""
+    return fit_cover(im, size)
+
+
+def image_bank(paths: list[str | os.PathLike], *, size: int | tuple[int, int] = 512,
+               genre: str | None = None, name: str | None = None,
+               dedupe: bool = False) -> Bank:
+    """A bank whose keyframes are the given pictures, resized and cropped to cover
+    ``size`` (N or (W, H)).  Keyframes nearly the same picture as an earlier one are
+    named in a warning, and dropped with ``dedupe`` (vj.generate.dedupe)."""
+    from vj.generate.dedupe import near_duplicates, report
+
+    w, h = (size, size) if isinstance(size, int) else size
+    if not (64 <= w <= 4096 and 64 <= h <= 4096):
+        raise ParameterError(f"size={size!r}: sides between 64 and 4096 pixels")
     files = collect_images(paths)
-    frames = np.stack([np.asarray(fit_square(open_rgb(p), size)) for p in files])
+    frames = np.stack([np.asarray(fit_cover(open_rgb(p), (w, h))) for p in files])
+    dups = near_duplicates(frames)
+    keep = report(dups, [str(f) for f in files], dedupe)
+    frames, files = frames[keep], [files[i] for i in keep]
     manifest = make_manifest(
-        "image", frames, width=size, height=size, genre=genre, name=name,
+        "image", frames, width=w, height=h, genre=genre, name=name,
         model=None, sources=[{"path": str(p), "sha256": sha256_file(p)} for p in files])
     return Bank("image", frames, manifest)

@@ -110,14 +110,6 @@ class Kandinsky:
         sf = 2 ** (len(self.decoder.movq.config.block_out_channels) - 1)
         return int(self.decoder.unet.config.in_channels), sf
 
-    def latent_size(self, size: int) -> int:
-        from diffusers.pipelines.kandinsky2_2.pipeline_kandinsky2_2 import (
-            downscale_height_and_width,
-        )
-
-        _, sf = self.latent_shape
-        return downscale_height_and_width(size, size, sf)[0]
-
     # 1. mix artwork and style in the prior
     def mix(self, artworks: list, style_text: str, *, image_weight: float, text_weight: float,
             seed: int, steps: int = PRIOR_STEPS, guidance: float = PRIOR_GUIDANCE):
@@ -133,13 +125,15 @@ class Kandinsky:
         return out.image_embeds, out.negative_image_embeds
 
     # 2. the decoder produces a latent (not an image)
-    def latent(self, image_embeds, negative_image_embeds, *, size: int, seed: int,
-               steps: int = DECODER_STEPS, guidance: float = DECODER_GUIDANCE):
+    def latent(self, image_embeds, negative_image_embeds, *, size: int | tuple[int, int],
+               seed: int, steps: int = DECODER_STEPS, guidance: float = DECODER_GUIDANCE):
+        """``size``: N (square) or (width, height), multiples of 64."""
         import torch
 
+        w, h = (size, size) if isinstance(size, int) else size
         generator = torch.Generator("cpu").manual_seed(seed)
         return self.decoder(image_embeds=image_embeds, negative_image_embeds=negative_image_embeds,
-                            height=size, width=size, num_inference_steps=steps,
+                            height=h, width=w, num_inference_steps=steps,
                             guidance_scale=guidance, generator=generator,
                             output_type="latent").images
 
@@ -156,7 +150,7 @@ class Kandinsky:
 
 @dataclass(frozen=True)
 class PrepareSettings:
-    size: int = 512
+    size: int | tuple[int, int] = 512      # N or (width, height), multiples of 64
     seed: int = 0
     keyframes: int = 8
     image_weight: float = IMAGE_WEIGHT
@@ -171,12 +165,15 @@ def make_bank(model: Kandinsky, artworks: list[Path], style_text: str | list[str
               settings: PrepareSettings,
               *, genre: str | None, mood: str | None, style_source: str,
               segments: list[float] | None = None, progress: bool = True,
-              extra: dict | None = None) -> tuple[Bank, list]:
-    """Run the method for every keyframe and return the bank (not yet written)."""
+              extra: dict | None = None, dedupe: bool = False) -> tuple[Bank, list]:
+    """Run the method for every keyframe and return the bank (not yet written).
+    Keyframes whose pictures are nearly the same as an earlier one's are named in a
+    warning, and dropped with ``dedupe`` (vj.generate.dedupe)."""
     import torch
     from PIL import Image
     from tqdm import tqdm
 
+    from vj.generate.dedupe import near_duplicates, report
     from vj.generate.images import open_rgb
 
     images = [open_rgb(p) for p in artworks]
@@ -196,6 +193,11 @@ def make_bank(model: Kandinsky, artworks: list[Path], style_text: str | list[str
     z = torch.cat(latents).numpy().astype(np.float32)
     thumbs = np.concatenate([model.decode_images(torch.from_numpy(z[i:i + 1]))
                              for i in range(len(z))])
+    keep = report(near_duplicates(thumbs), [f"seed {s}" for s in seeds], dedupe)
+    if len(keep) < len(z):
+        z, thumbs = z[keep], thumbs[keep]
+        seeds, prompts = [seeds[k] for k in keep], [prompts[k] for k in keep]
+        segments = None if segments is None else [segments[k] for k in keep]
     manifest = make_manifest(
         "latent", z, width=thumbs.shape[2], height=thumbs.shape[1], genre=genre, mood=mood,
         style=prompts[0], style_source=style_source, prompts=prompts, seeds=seeds,

@@ -8,6 +8,7 @@ from vj.errors import VjError
 from vj.options import (
     add_decoder,
     add_device,
+    add_fit,
     add_size,
     fps,
     host_port,
@@ -28,7 +29,8 @@ def cmd_live(args) -> int:
     logging.basicConfig(level=logging.INFO, format="vj: %(message)s")
     cfg = ShowConfig(banks=args.bank, audio_file=args.audio_file, input_device=args.input_device,
                      input_channels=args.input_channels,
-                     headless=args.headless, size=args.size, monitor=args.monitor,
+                     headless=args.headless, size=args.size, fit=args.fit,
+                     monitor=args.monitor,
                      fullscreen=args.fullscreen, fps=args.fps, osc=not args.no_osc,
                      osc_host=args.osc_host, osc_port=args.osc_port, desk=args.desk,
                      feedback=args.osc_feedback, decoder=args.decoder, device=args.device,
@@ -128,6 +130,7 @@ def add_live_parser(sub) -> None:
                    help="borderless fullscreen on --monitor (F toggles)")
     add_size(p, default=(1280, 720), old="--window-size",
              help="window or headless output size, 1280x720 or 512 (a square; default 1280x720)")
+    add_fit(p)
     p.add_argument("--headless", action="store_true",
                    help="render off-screen (EGL), no window: servers, tests, checks over SSH")
     p.add_argument("--fps", type=fps, default=60.0,

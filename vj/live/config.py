@@ -15,6 +15,7 @@ class ShowConfig:
     input_channels: list[int] | None = None  # 0-based channels of the input, mixed to mono
     headless: bool = False
     size: tuple[int, int] = (1280, 720)      # output (window or headless target)
+    fit: str = "auto"                        # the picture on an output of another shape
     monitor: str | None = None
     fullscreen: bool = False
     fps: float = 60.0                        # headless pacing (a window follows vsync)

@@ -59,6 +59,7 @@ class Show:
             or "electronic"
         self.controls = Controls(presets, self.library, preset=preset, bank=names[0],
                                  hud=config.hud, auto=config.auto)
+        self.controls.state.fit = config.fit
         self.log = Telemetry(probe)
         self.tempo = TempoSources(self.controls.state, bars_per_keyframe=config.bars_per_keyframe,
                                   beats_per_bar=config.beats_per_bar)

@@ -92,6 +92,7 @@ class Stage:
         r = self.renderer
         if r is None:
             return
+        r.fit = state.fit
         compute(self.uniforms, fx, time=t, onset=onset, energy=energy,
                 intensity=state.intensity, master=state.master, blackout=state.blackout,
                 crossfade=crossfade_level(now - self.fade_start, self.crossfade
@@ -158,6 +159,11 @@ class Stage:
 
     def _preview_values(self) -> dict:
         return self._values(self._make_values)
+
+    @property
+    def last_picture(self):
+        """Probe mode, headless: the last frame as it was drawn (H x W x 3, int16)."""
+        return self._prev
 
     def _measure(self, r) -> None:
         pic = r.read().astype(np.int16)

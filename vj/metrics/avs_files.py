@@ -9,7 +9,6 @@ from vj.errors import VjError
 from vj.metrics.avs import (
     ONSET_CHUNK_SECONDS,
     AVSParams,
-    AVSResult,
     beat_events,
     changed_fraction,
     mean_difference,
@@ -103,12 +102,11 @@ def frame_differences(path: str, params: AVSParams | None = None,
     return np.asarray(diffs), fps, n
 
 
-def avs_of_video(path: str, audio: str | None = None, params: AVSParams | None = None,
-                 progress: bool = False) -> AVSResult:
-    """AVS of a video file; its own audio stream, or ``audio`` if given."""
+def video_and_audio(path: str, audio: str | None, p: AVSParams, progress: bool = False):
+    """A video's frame-difference curve and the onset envelope of its audio (its own
+    stream, or ``audio``) over the video's length: (diff, fps, times, env)."""
     from vj.errors import AudioError
 
-    p = params or AVSParams()
     diff, fps, n = frame_differences(path, p, progress)
     try:
         times, env = file_onset_envelope(audio or path, p, seconds=n / fps)
@@ -116,4 +114,20 @@ def avs_of_video(path: str, audio: str | None = None, params: AVSParams | None =
         if audio is None and "no audio stream" in str(e):
             raise VjError(f"{path}: the video has no audio; give the song with --audio") from None
         raise
-    return score(beat_events(times, env, p), visual_events(diff, fps, p), diff, fps, p)
+    return diff, fps, times, env
+
+
+def avs_of_video(path: str, audio: str | None = None, params: AVSParams | None = None,
+                 progress: bool = False, null: int = 0):
+    """AVS of a video file; its own audio stream, or ``audio`` if given.  ``null``:
+    also against that many circular shifts of the audio (vj.metrics.null); then
+    returns (result, null figures)."""
+    p = params or AVSParams()
+    diff, fps, times, env = video_and_audio(path, audio, p, progress)
+    a_ev = beat_events(times, env, p)
+    res = score(a_ev, visual_events(diff, fps, p), diff, fps, p)
+    if not null:
+        return res
+    from vj.metrics.null import against_null
+
+    return res, against_null(a_ev, times, env, diff, fps, p, null)

@@ -119,13 +119,15 @@ def decoded_chunks(frames, ks: np.ndarray, ss: np.ndarray, chunk: int, batched: 
         yield out
 
 
-def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | None = None,
+def record(song: str, bank: str | Bank, out: str, *, fps: int = 30,
+           size: int | tuple[int, int] | None = None, fit: str = "auto",
            interp: str = "energy", segment: str | float = SEGMENT_SECONDS, start: float = 0.0,
            duration: float | None = None, fx: str | None = None, decoder: str = "auto",
            device: str = "auto", batch: int | None = None, accent: float | None = None,
            progress: bool = True) -> RecordResult:
     """Render ``song`` through ``bank`` to ``out`` (H.264 + AAC) with the show's shaders
-    on the headless target, on a fixed time step of 1/fps.  ``accent``: the hit accent
+    on the headless target, on a fixed time step of 1/fps; ``size``: the video's (N or
+    (W, H); default the bank's), the picture placed by ``fit`` as in the show.  ``accent``: the hit accent
     (:mod:`vj.motion.accent`; default 0.2 for the energy and online drivers, 0 for the
     linear one, which ignores the music by definition).
 
@@ -138,8 +140,12 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | 
 
     if not 1 <= fps <= 240:
         raise ParameterError(f"fps={fps!r}: must be between 1 and 240")
-    if size is not None and not 16 <= size <= 4096:
+    if isinstance(size, int):
+        size = (size, size)
+    if size is not None and not all(16 <= x <= 4096 for x in size):
         raise ParameterError(f"size={size!r}: must be between 16 and 4096")
+    if size is not None and any(x % 2 for x in size):
+        raise ParameterError(f"--size {size[0]}x{size[1]}: H.264 needs even sides")
     check_output(out)
     bank = bank if isinstance(bank, Bank) else load_bank(bank)
     fx_settings, intensity = FxSettings(), 0.5
@@ -174,10 +180,11 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30, size: int | 
     opened = time.perf_counter() - opened
     chunk = batch if batched else IMAGE_CHUNK
     w, h = frames.size
-    out_size = (size, size) if size else (w, h)
+    out_size = tuple(size) if size else (w, h)
     target = HeadlessTarget(out_size)
     try:
         renderer = Renderer(target.ctx, (w, h), out_size)
+        renderer.fit = fit
         u = Uniforms()
         bar = _progress(len(times), progress)
         with VideoWriter(out, *out_size, fps, song=song, start=start,

@@ -15,6 +15,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from vj.render.fit import fit, placement  # noqa: F401  (fit: public here)
 from vj.render.fx import Uniforms
 from vj.render.shaders import ShaderLibrary
 
@@ -32,22 +33,6 @@ def _set(prog, name: str, value) -> None:
             prog[name].value = value
         except Exception as e:  # moderngl.Error, struct.error
             raise UniformError(f"uniform {name}: {e}") from None
-
-
-def fit(src: tuple[int, int], dst: tuple[int, int]) -> tuple[int, int, int, int]:
-    """``(x, y, w, h)``: the largest rectangle of ``src``'s aspect centred in ``dst``
-    (the rest is the letterbox or pillarbox).
-
-    >>> fit((512, 512), (1280, 720))
-    (280, 0, 720, 720)
-    """
-    sw, sh = src
-    dw, dh = dst
-    if dw * sh > dh * sw:             # the target is wider: bars left and right
-        w, h = max(1, round(dh * sw / sh)), dh
-    else:
-        w, h = dw, max(1, round(dw * sh / sw))
-    return (dw - w) // 2, (dh - h) // 2, w, h
 
 
 class Renderer:
@@ -68,6 +53,8 @@ class Renderer:
         self.out_size = tuple(int(x) for x in out_size)
         self.shaders = shaders or ShaderLibrary(ctx)
         self.bicubic = bicubic
+        #: how the picture fills a target of another shape (:data:`FITS`)
+        self.fit = "auto"
         #: the presentation's resolution as a share of the target's (the show lowers it
         #: when it cannot keep the display rate, vj.live.adapt)
         self.scale = 1.0
@@ -193,14 +180,15 @@ class Renderer:
         return got
 
     def present(self, u: Uniforms, fbo, size, *, flip: bool = False) -> None:
-        """The last look, fitted into ``size`` (black bars around it), with strobe, master
+        """The last look placed in ``size`` by :attr:`fit` (contained with black bars,
+        covering it cropped, or stretched), with strobe, master
         and blackout, into ``fbo``: what the projector shows, without the HUD (also the
         clean picture that frame outputs such as NDI send).  Below :attr:`scale` 1 the
         picture is drawn smaller and stretched onto the target."""
         ctx = self.ctx
         fbo.use()
         ctx.viewport = (0, 0, *size)
-        x, y, w, h = fit(self.frame_size, tuple(size))
+        (x, y, w, h), crop = placement(self.frame_size, tuple(size), self.fit)
         if (w, h) != tuple(size):       # the bars around the picture
             fbo.clear(0.0, 0.0, 0.0, 1.0)
         s = self.scale
@@ -211,6 +199,7 @@ class Renderer:
         self.look[self._cur].use(0)
         _set(pres, "u_image", 0)
         _set(pres, "u_src", tuple(float(v) for v in self.frame_size))
+        _set(pres, "u_crop", crop)
         _set(pres, "u_strobe", u.strobe)
         _set(pres, "u_master", u.master)
         _set(pres, "u_blackout", u.blackout)

@@ -35,7 +35,7 @@ UNIFORMS = {
     "post": {"u_frame": "sampler2D", "u_prev": "sampler2D", "u_from": "sampler2D",
              "u_crossfade": "float", "u_hue": "float", "u_trail": "float", "u_zoom": "float",
              "u_flash": "float", "u_seed": "float"},
-    "present": {"u_image": "sampler2D", "u_src": "vec2", "u_flip": "float",
+    "present": {"u_image": "sampler2D", "u_src": "vec2", "u_crop": "vec2", "u_flip": "float",
                 "u_strobe": "float", "u_master": "float", "u_blackout": "float"},
     "upscale": {"u_image": "sampler2D", "u_flip": "float"},
     "hud": {"u_hud": "sampler2D", "u_hud_size": "vec2", "u_dst": "vec2", "u_flip": "float"},

@@ -1,8 +1,8 @@
-"""Screenshots of the web remote for docs/live.md: a headless show (procedural
-artworks, a synthetic song) with --web, the page in Debian's Chromium at a phone's
-and a laptop's size.
+"""The pictures of docs/live.md: a 16:9 headless show (a square bank covering it, as
+`--fit auto` does) and the web remote's page in Debian's Chromium at a phone's and a
+laptop's size, both from a show of procedural artworks and a synthetic song.
 
-    .venv/bin/python tools/web_screenshots.py [OUT_DIR]      (default docs/)
+    .venv/bin/python tools/docs_screenshots.py [OUT_DIR]      (default docs/)
 """
 from __future__ import annotations
 
@@ -37,12 +37,19 @@ def main() -> None:
             paths = []
             for i in range(4):
                 paths.append(tmp / name / f"{i}.png")
-                artwork(seed=seed + i, size=256).save(paths[-1])
-            banks.append(str(save_bank(image_bank(paths, size=256, name=name), tmp / name / "bank")))
-        cfg = ShowConfig(banks=banks, audio_file=str(song), headless=True, size=(640, 360),
+                artwork(seed=seed + i, size=576).save(paths[-1])
+            banks.append(str(save_bank(image_bank(paths, size=(1024, 576), name=name),
+                                       tmp / name / "bank")))
+        cfg = ShowConfig(banks=banks, audio_file=str(song), headless=True, size=(1280, 720),
                          osc=False, preset="techno", duration=25.0, web=("127.0.0.1", 8799),
                          web_token="docs", loop_audio=True)
-        show, th, _ = show_thread(cfg)
+        show, th, _ = show_thread(cfg, probe=True)
+        time.sleep(3.0)
+        from PIL import Image
+
+        Image.fromarray(show.stage.last_picture.clip(0, 255).astype("uint8")).save(
+            out / "show-16x9.jpg", quality=85)
+        print(out / "show-16x9.jpg")
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking",
