@@ -125,8 +125,15 @@ else
     step record-tiny-cpu 120 "$py" -m vj bench record --tiny --size 64 --seconds 2 --device cpu \
         --json "$work/record-tiny.json"
 fi
-# 7. the refine stage: not in vj yet (issue 27)
-summary "refine: not landed"
+# 7. the refine stage (docs/refine.md): SD-Turbo's UNet and TAESD, random weights
+if [ "$cuda" = 1 ]; then
+    step refine 80 "$py" -m vj bench refine --size 512 768 --backend eager compile \
+        --frames 50 --json "$work/refine.json"
+else
+    nocuda refine
+    step refine-tiny-cpu 60 "$py" -m vj bench refine --tiny --size 64 --frames 5 \
+        --backend eager --device cpu --json "$work/refine-tiny.json"
+fi
 # 8. one keyframe at 512, real architecture, random weights
 if [ "$cuda" = 1 ]; then
     step keyframe 40 "$py" -m vj bench keyframe --size 512 --repeats 1 --json "$work/keyframe.json"

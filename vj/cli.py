@@ -12,6 +12,7 @@ from vj.options import (
     add_device,
     add_fit,
     add_json,
+    add_refine,
     positive_int,
     ranged,
     size,
@@ -85,7 +86,8 @@ def cmd_record(args) -> int:
     res = record(args.song, args.bank, args.output, fps=args.fps, size=args.size, fit=args.fit,
                  interp=args.interp, segment=args.segment, start=args.start,
                  duration=args.duration, fx=args.fx, decoder=args.decoder, device=args.device,
-                 batch=args.batch, accent=args.accent, progress=not args.quiet)
+                 batch=args.batch, accent=args.accent, refine=args.refine,
+                 refine_steps=args.refine_steps, progress=not args.quiet)
     print(f"wrote {res.path} ({res.frames} frames, {res.width}x{res.height}, {res.fps} fps, "
           f"{res.duration:.2f} s)")
     return 0
@@ -225,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=positive_int, default=None,
                    help="frames decoded per call for model banks (default 1: on an H200 batch 8 "
                         "was slower, docs/benchmarks.md)")
+    add_refine(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_record)
 

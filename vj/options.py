@@ -137,6 +137,15 @@ def write_json(path: str | None, data) -> None:
         Path(path).write_text(text + "\n")
 
 
+def add_refine(p) -> None:
+    p.add_argument("--refine", metavar="MODEL",
+                   help="refine each frame with a one-step diffusion model whose strength "
+                   "follows the music (docs/refine.md): sd-turbo (SD-Turbo and TAESD, fetched "
+                   "once, about 5 GB), a hub id, or a folder; off by default")
+    p.add_argument("--refine-steps", type=ranged(int, 1, 2), default=1, metavar="N",
+                   help="UNet steps per frame, 1 (default) or 2")
+
+
 def add_fit(p) -> None:
     from vj.render.fit import FITS
 

@@ -28,6 +28,10 @@ FX_KEYS = ("flash", "trail", "hue", "strobe")
 _ALIASES = {"rnb": "r&b", "randb": "r&b", "rhythmandblues": "r&b", "hiphop": "hip hop"}
 
 
+#: [refine] of a preset: strength with no music, and the gain on percussive energy/onsets
+REFINE_DEFAULTS = {"strength": 0.1, "gain": 0.35}
+
+
 class PresetError(VjError):
     """A preset file is malformed, or a preset name is unknown."""
 
@@ -57,6 +61,8 @@ class Preset:
     fx: dict = field(default_factory=dict)
     path: Path | None = None
     style_from: str | None = None
+    #: the live refinement's strength with no music and its gain (docs/refine.md)
+    refine: dict = field(default_factory=lambda: dict(REFINE_DEFAULTS))
 
     def style_text(self, mood: str | None = None, moods: dict | None = None) -> str:
         """The style description, with the mood's modifier appended."""
@@ -151,7 +157,7 @@ def load_preset_file(path: str | os.PathLike, styles: dict[str, Style] | None = 
     """Read and validate one preset file.  ``styles`` resolves ``style_from``."""
     path = Path(path)
     data, c = _parse(path)
-    c.only(data, None, ("name", "style_from", "style", "motion", "fx"))
+    c.only(data, None, ("name", "style_from", "style", "motion", "fx", "refine"))
     name = c.get(data, None, "name", str).strip()
     if not name:
         raise c.fail(None, "name", "must not be empty")
@@ -177,7 +183,10 @@ def load_preset_file(path: str | os.PathLike, styles: dict[str, Style] | None = 
     f = c.get(data, None, "fx", dict, required=False, default={})
     c.only(f, "fx", FX_KEYS)
     fx = {k: c.number(f, "fx", k, 0.0, 1.0, 0.0) for k in FX_KEYS}
-    return Preset(name, style, motion, fx, path, style_from)
+    r = c.get(data, None, "refine", dict, required=False, default={})
+    c.only(r, "refine", tuple(REFINE_DEFAULTS))
+    refine = {k: c.number(r, "refine", k, 0.0, 1.0, v) for k, v in REFINE_DEFAULTS.items()}
+    return Preset(name, style, motion, fx, path, style_from, refine)
 
 
 def preset_dirs(extra: list[str | os.PathLike] | None = None) -> list[Path]:

@@ -11,6 +11,7 @@ from vj.options import (
     port,
     positive_float,
     positive_int,
+    ranged,
     square,
     write_json,
 )
@@ -156,6 +157,24 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def _refine(args) -> dict:
+    from vj.bench.refine import bench_refine, format_refine
+
+    def row_done(row: dict) -> None:
+        print(format_refine([row]).splitlines()[-1], flush=True)
+
+    rows = bench_refine(sizes=args.size or [512, 768], backends=args.backend or ["eager",
+                                                                                "compile"],
+                        frames=args.frames, device=args.device, tiny=args.tiny,
+                        steps=args.steps, on_row=row_done)
+    ok = [r for r in rows if "error" not in r]
+    arch = "tiny test models" if args.tiny else "SD-Turbo's UNet and TAESD (random weights)"
+    print(f"refine benchmark: {arch}; {ok[0]['device'] if ok else '-'}, "
+          f"{ok[0]['dtype'] if ok else '-'}; {args.steps} step(s), ms per frame:")
+    print(format_refine(rows))
+    return {"rows": rows}
+
+
 def _cuda() -> bool:
     import torch
 
@@ -186,6 +205,16 @@ def add_bench_parser(sub) -> None:
     q = bench("audio", _audio, "the streaming energy engine on one core")
     q.add_argument("--seconds", type=positive_float, help="seconds of synthetic audio (60)")
     energy_options(q)
+
+    q = bench("refine", _refine, "the live refinement per frame: encode, step, decode, whole, "
+              "and after a MoVQ decode")
+    q.add_argument("--size", type=square, nargs="+", metavar="N", help="sizes (512 768)")
+    q.add_argument("--backend", nargs="+", choices=["eager", "compile"],
+                   help="backends (eager compile)")
+    q.add_argument("--frames", type=positive_int, default=50, help="timed frames (50)")
+    q.add_argument("--steps", type=ranged(int, 1, 2), default=1, help="UNet steps (1)")
+    add_device(q)
+    tiny(q)
 
     q = bench("keyframe", _keyframe, "one Kandinsky keyframe: real architecture, random weights")
     q.add_argument("--size", type=square, nargs="+", metavar="N", help="sizes (512 768)")

@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vj.control.state import FITS, FX_NAMES, Command
+from vj.control.state import FITS, FX_NAMES, REFINE_LEVELS, Command
 from vj.errors import VjError
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent.parent / "presets" / "osc"
@@ -183,6 +183,11 @@ def parse_message(address: str, args: list, profile: DeskProfile) -> Command | N
         if not 20.0 <= bpm <= 400.0:
             raise BadMessage("out of range", f"/vj/bpm takes 20..400, got {bpm}")
         return Command("bpm", bpm)
+    if address.startswith("/vj/refine/"):
+        name = address[len("/vj/refine/"):]
+        if name not in REFINE_LEVELS:
+            raise BadMessage("unknown address", address[:64])
+        return Command("refine", (name, _level(args, address, profile)))
     if address.startswith("/vj/fx/"):
         name = address[len("/vj/fx/"):]
         if name not in FX_NAMES:

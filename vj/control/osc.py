@@ -42,7 +42,7 @@ MAX_SCHEDULE_AHEAD = 5.0
 MAX_SCHEDULED = 256
 #: Commands that set a level: coalesced per frame, the last value wins.
 LEVELS = frozenset(("intensity", "speed", "master", "blackout", "fx", "bpm", "auto", "preset",
-                    "bank", "fit"))
+                    "bank", "fit", "refine"))
 #: Other commands (cut, tap, next/prev preset, HUD toggle) kept per frame at most.
 MAX_DISCRETE = 256
 #: Seconds between two feedback messages to the same address.
@@ -59,7 +59,8 @@ class CommandBuffer(LatestBuffer):
     def put(self, cmd: Command) -> None:
         level = None
         if cmd.action in LEVELS:
-            level = ("fx", cmd.value[0]) if cmd.action == "fx" else cmd.action
+            level = (cmd.action, cmd.value[0]) if cmd.action in ("fx", "refine") \
+                else cmd.action
         super().put(cmd, level)
 
 
@@ -223,9 +224,10 @@ class OscServer:
     def _emit(self, cmd: Command) -> None:
         self.commands.put(cmd)
         if self._feedback is not None and cmd.action != "status":
-            address = ("/vj/fx/" + cmd.value[0] if cmd.action == "fx"
+            pair = cmd.action in ("fx", "refine")
+            address = (f"/vj/{cmd.action}/{cmd.value[0]}" if pair
                        else "/vj/" + cmd.action.replace("_", "/"))
-            self._fb_pending[address] = cmd.value[1] if cmd.action == "fx" else cmd.value
+            self._fb_pending[address] = cmd.value[1] if pair else cmd.value
 
     def _flush_feedback(self, now: float) -> None:
         """Send pending feedback, at most once per FEEDBACK_INTERVAL per address."""

@@ -23,7 +23,10 @@ class Command:
 
 
 ACTIONS = ("preset", "preset_next", "preset_prev", "bank", "intensity", "speed", "master",
-           "blackout", "cut", "fx", "auto", "tap", "bpm", "hud", "status", "crossfade", "fit")
+           "blackout", "cut", "fx", "auto", "tap", "bpm", "hud", "status", "crossfade", "fit",
+           "refine")
+#: The live refinement's levels (docs/refine.md): /vj/refine/strength, /vj/refine/gain
+REFINE_LEVELS = ("strength", "gain")
 
 
 def speed_multiplier(v: float) -> float:
@@ -48,6 +51,7 @@ class ShowState:
     crossfade: float | None = None   # seconds a preset change fades (None: the show's default)
     fit: str = "auto"           # how the picture fills the output (FITS)
     fx: dict = field(default_factory=dict)   # overrides of the preset's fx amounts
+    refine: dict = field(default_factory=dict)   # overrides of the preset's [refine]
     cuts: int = 0               # cut requests not yet taken by the driver
     taps: list = field(default_factory=list)
     changed_look: int = 0       # bumps when preset or bank change (start a crossfade)
@@ -58,7 +62,7 @@ class ShowState:
                 "speed": self.speed, "master": self.master, "blackout": self.blackout,
                 "auto": self.auto, "bpm": self.bpm, "tempo_source": self.tempo_source,
                 "hud": self.hud, "crossfade": self.crossfade, "fit": self.fit,
-                "fx": dict(self.fx)}
+                "fx": dict(self.fx), "refine": dict(self.refine)}
 
 
 def apply(state: ShowState, cmd: Command, now: float = 0.0) -> bool:
@@ -68,7 +72,7 @@ def apply(state: ShowState, cmd: Command, now: float = 0.0) -> bool:
         if v not in state.presets:
             return False
         if v != state.preset:
-            state.preset, state.fx = v, {}
+            state.preset, state.fx, state.refine = v, {}, {}
             state.changed_look += 1
             state.changed_fx += 1
     elif a in ("preset_next", "preset_prev"):
@@ -77,7 +81,7 @@ def apply(state: ShowState, cmd: Command, now: float = 0.0) -> bool:
         i = state.presets.index(state.preset) if state.preset in state.presets else -1
         step = 1 if a == "preset_next" else -1
         state.preset = state.presets[(i + step) % len(state.presets)]
-        state.fx = {}
+        state.fx, state.refine = {}, {}
         state.changed_look += 1
         state.changed_fx += 1
     elif a == "bank":
@@ -102,6 +106,11 @@ def apply(state: ShowState, cmd: Command, now: float = 0.0) -> bool:
             return False
         state.fx[name] = float(amount)
         state.changed_fx += 1
+    elif a == "refine":
+        name, amount = v
+        if name not in REFINE_LEVELS or not 0.0 <= float(amount) <= 1.0:
+            return False
+        state.refine[name] = float(amount)
     elif a == "fit":
         if v not in FITS:
             return False

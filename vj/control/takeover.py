@@ -20,7 +20,8 @@ class SoftTakeover:
         self._held: dict = {}        # target -> whether it follows the control now
 
     def level(self, target: str, v: float, now_value: float) -> Command | None:
-        """``target``: master, intensity, speed or fx/NAME; ``now_value``: the show's."""
+        """``target``: master, intensity, speed, fx/NAME or refine/NAME; ``now_value``:
+        the show's."""
         prev = self._last.get(target)
         self._last[target] = v
         if self.soft:
@@ -44,6 +45,7 @@ class SoftTakeover:
         return self.command(target, v)
 
     def command(self, target: str, v: float) -> Command:
-        if target.startswith("fx/"):
-            return Command("fx", (target[3:], v), self.source)
+        if target.startswith(("fx/", "refine/")):
+            kind, name = target.split("/", 1)
+            return Command(kind, (name, v), self.source)
         return Command(target, v, self.source)

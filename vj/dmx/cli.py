@@ -35,7 +35,7 @@ def add_dmx_options(p, *, show: bool = True) -> None:
     p.add_argument("--dmx-address", type=ranged(int, 1, 512), default=1, metavar="N",
                    help="the fixture's start channel (default 1)")
     p.add_argument("--dmx-mode", default="basic",
-                   help="personality mode: basic (12 channels, default) or extended (14); "
+                   help="personality mode: basic (12 channels, default) or extended (16); "
                    "`vj dmx fixture` writes the fixture files")
     p.add_argument("--dmx-personality", metavar="TOML", help="another personality file")
     p.add_argument("--dmx-host", metavar="ADDRESS",

@@ -120,11 +120,12 @@ class DmxControl:
         state, fn = controls.state, c.function
         if fn in LEVELS:
             x = level(v, c.fine, fn in ZERO_IS_DEFAULT)
+            kind, _, name = fn.partition("/")
+            own = {"fx": controls.preset.fx, "refine": controls.preset.refine}.get(kind)
             if x is None:        # 0: the preset's own value
-                x = 0.5 if fn in ("intensity", "speed") else \
-                    float(controls.preset.fx.get(fn[3:], 0.0))
-            now_value = float(state.fx.get(fn[3:], controls.preset.fx.get(fn[3:], 0.0))) \
-                if fn.startswith("fx/") else float(getattr(state, fn))
+                x = 0.5 if own is None else float(own.get(name, 0.0))
+            now_value = float(getattr(state, kind).get(name, own.get(name, 0.0))) \
+                if own is not None else float(getattr(state, fn))
             cmd = self.takeover.take(fn, x) if force else self.takeover.level(fn, x, now_value)
             return [cmd] if cmd is not None else []
         if fn in ("preset", "bank"):

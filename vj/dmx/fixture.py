@@ -25,7 +25,9 @@ GDTF = {"master": ("Dimmer", "Dimmer.Dimmer"), "preset": ("Effects1", "Beam.Beam
         "speed": ("Effects1Rate", "Beam.Beam"), "fx/flash": ("Effects1Adjust2", "Beam.Beam"),
         "fx/trail": ("Effects1Adjust3", "Beam.Beam"), "fx/hue": ("ColorEffects1", "Color.Color"),
         "fx/strobe": ("Shutter1Strobe", "Beam.Beam"), "control": ("Control1", "Control.Control"),
-        "crossfade": ("Effects1Fade", "Beam.Beam")}
+        "crossfade": ("Effects1Fade", "Beam.Beam"),
+        "refine/strength": ("Effects2Adjust1", "Beam.Beam"),
+        "refine/gain": ("Effects2Adjust2", "Beam.Beam")}
 QLC_GROUP = {"master": "Intensity", "preset": "Effect", "bank": "Effect", "fx/hue": "Colour",
              "fx/strobe": "Shutter", "speed": "Speed", "control": "Maintenance"}
 
@@ -44,7 +46,9 @@ def ranges(function: str, fine: bool, presets: list[str], banks: list[str]):
     if function == "crossfade":
         return [(0, 0, "the show's default"), (1, 255, f"0 to {CROSSFADE_MAX:g} s")]
     what = {"intensity": "0 to 1 (0.5 = the preset as written)",
-            "speed": "0 to 1 (0.5 = the preset's pace, 1 = 4x)"}.get(function, "amount 0 to 1")
+            "speed": "0 to 1 (0.5 = the preset's pace, 1 = 4x)",
+            "refine/strength": "0 to 1 (with --refine)",
+            "refine/gain": "0 to 1 (with --refine)"}.get(function, "amount 0 to 1")
     return [(0, 0, "the preset's own value"), (1, 255, what)]
 
 

@@ -7,8 +7,9 @@ Functions (value ranges are DMX values, 0-255; 16-bit channels 0-65535):
 
 * ``master``: the master dimmer, 0 = black, full = full (highest takes precedence
   when several desks send it).
-* ``intensity``, ``speed``, ``fx/flash|trail|hue|strobe``: 0 = the preset's own
-  value; 1-full = 0 to 1 (speed 0.5 is the preset's pace, 1 four times it).
+* ``intensity``, ``speed``, ``fx/flash|trail|hue|strobe``, ``refine/strength|gain``:
+  0 = the preset's own value; 1-full = 0 to 1 (speed 0.5 is the preset's pace, 1
+  four times it; the refinement's, docs/refine.md).
 * ``preset``, ``bank``: 0 = keep; then :data:`SELECT_WIDTH` values per item, in the
   order ``vj presets`` lists them (banks: the order of ``--bank``); past the list, keep.
 * ``control``: the ranges of :data:`CONTROL`, acting as a range is entered.
@@ -24,7 +25,8 @@ from vj.control.state import FX_NAMES
 from vj.errors import VjError
 
 PERSONALITY_DIR = Path(__file__).resolve().parent.parent.parent / "presets" / "dmx"
-LEVELS = ("master", "intensity", "speed") + tuple(f"fx/{n}" for n in FX_NAMES)
+LEVELS = ("master", "intensity", "speed") + tuple(f"fx/{n}" for n in FX_NAMES) + (
+    "refine/strength", "refine/gain")
 FUNCTIONS = LEVELS + ("preset", "bank", "control", "crossfade")
 #: DMX values per preset or bank on a select channel: 1-10 is the first, 11-20 the second...
 SELECT_WIDTH = 10
@@ -45,7 +47,8 @@ CONTROL = (
 TITLES = {"master": "Master dimmer", "intensity": "Intensity", "speed": "Speed",
           "fx/flash": "Beat flash", "fx/trail": "Trail", "fx/hue": "Hue shift",
           "fx/strobe": "Strobe", "preset": "Preset select", "bank": "Bank select",
-          "control": "Control", "crossfade": "Crossfade time"}
+          "control": "Control", "crossfade": "Crossfade time",
+          "refine/strength": "Refine strength", "refine/gain": "Refine gain"}
 #: The value a desk's fixture default should be (what leaves vj as it is, lit)
 DEFAULTS = {f: 0 for f in FUNCTIONS} | {"master": 255}
 

@@ -10,28 +10,12 @@ the same ``from_pretrained`` code as the real weights.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from vj.runtime.tokenizer import bytes_to_unicode
+from vj.runtime.tokenizer import write_tokenizer_files  # noqa: F401  (public here)
 
 EMBED = 32          # CLIP embedding size (real model: 1280)
 IMAGE_SIZE = 32     # CLIP vision input (real model: 224)
-
-
-def write_tokenizer_files(folder: Path) -> int:
-    """A byte-level CLIP vocabulary (every byte, with and without ``</w>``) and an
-    empty merge list.  Returns the vocabulary size."""
-    chars = list(bytes_to_unicode().values())
-    vocab = {c: i for i, c in enumerate(chars)}
-    for c in chars:
-        vocab[c + "</w>"] = len(vocab)
-    vocab["<|startoftext|>"] = len(vocab)
-    vocab["<|endoftext|>"] = len(vocab)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False))
-    (folder / "merges.txt").write_text("#version: 0.2\n")
-    return len(vocab)
 
 
 def tiny_prior_pipeline(folder: Path, seed: int = 0):

@@ -9,6 +9,7 @@ from vj.options import (
     add_decoder,
     add_device,
     add_fit,
+    add_refine,
     add_size,
     fps,
     host_port,
@@ -51,7 +52,8 @@ def cmd_live(args) -> int:
                      dmx_allow=args.dmx_allow, dmx_loss=args.dmx_loss,
                      dmx_loss_after=args.dmx_loss_after, web=args.web, web_allow=args.web_allow,
                      web_preview=not args.no_web_preview, web_token=args.web_token,
-                     web_hud_token=args.web_hud_token)
+                     web_hud_token=args.web_hud_token, refine=args.refine,
+                     refine_steps=args.refine_steps)
     show = Show(cfg)
     summary = show.run()
     print(summary.text())
@@ -140,6 +142,7 @@ def add_live_parser(sub) -> None:
     p.add_argument("--presets", action="append", metavar="DIR", help="extra preset folder")
     add_decoder(p)
     add_device(p)
+    add_refine(p)
     p.add_argument("--osc-port", type=port, default=7000, help="OSC UDP port (default 7000)")
     p.add_argument("--osc-host", default="0.0.0.0", help="OSC bind address (default all)")
     p.add_argument("--desk", default="generic",

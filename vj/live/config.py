@@ -66,6 +66,8 @@ class ShowConfig:
     web_preview: bool = True                 # the JPEG preview stream
     web_token: str | None = None             # a fixed token (default: a new one each start)
     web_hud_token: bool = False              # show the page's address with its token in the HUD
+    refine: str | None = None                # the live refinement's model (vj.refine)
+    refine_steps: int = 1
     render_scale: float | None = None        # fixed presentation scale; None: adaptive
     summary_json: str | None = None          # write the summary as JSON to this file
     params: EnergyParams = LIVE_PARAMS

@@ -1,5 +1,6 @@
-"""The decode worker: slerp + decode of the newest requested position on its own
-thread (and CUDA stream), published through a triple buffer.
+"""The decode worker: slerp + decode (and the refine stage, vj.live.refining) of the
+newest requested position on its own thread (and CUDA stream), published through a
+triple buffer.
 
 The render loop calls :meth:`DecodeWorker.request` with the position it wants next
 and :meth:`DecodeWorker.newest` for the newest finished frame; both only swap
@@ -54,10 +55,15 @@ class DecodeWorker(threading.Thread):
         self.decode_ms = Ring(4096)
         self.rate = Rate(512)
         self._stream = None
+        #: the refine stage (vj.live.refining.LiveRefine), or None
+        self.refine = None
+        self._decoded = None         # (source, k, s): what _last holds, decoded
+        self._last = np.zeros((1, 1, 3), np.uint8)
 
     # -- render thread ---------------------------------------------------------------------
-    def request(self, source, k: int, s: float) -> None:
-        self._want = (source, k, s)
+    def request(self, source, k: int, s: float, strength: float = 0.0) -> None:
+        """The position to show next, and how strongly to refine it."""
+        self._want = (source, k, s, strength)
         self._wake.set()
 
     def newest(self) -> Slot | None:
@@ -82,7 +88,7 @@ class DecodeWorker(threading.Thread):
             want = self._want
             if want is None or want == done:
                 continue
-            source, k, s = want
+            source, k, s, strength = want
             t = time.perf_counter()
             repl = getattr(source, "vj_replacement", None)
             if repl is HOLD:
@@ -93,8 +99,9 @@ class DecodeWorker(threading.Thread):
                 source = repl
             try:
                 chaos.check("decode")
-                img = self._decode(source, k, s)
-                chaos.slow_decode()
+                img = self._decoded_frame(source, k, s)
+                if self.refine is not None:
+                    img = self.refine(img, source, k, s, strength)
             except Exception as e:
                 self._failed(source, e)
                 continue
@@ -112,6 +119,21 @@ class DecodeWorker(threading.Thread):
             now = time.perf_counter()
             self.decode_ms.push((now - t) * 1000.0)
             self.rate.tick(now)
+
+    def _decoded_frame(self, source, k: int, s: float):
+        """The decoded frame at (k, s); a position decoded just before (the strength
+        changed, not the picture) is not decoded again."""
+        if self.refine is not None and self._decoded == (source, k, s):
+            return self._last
+        img = self._decode(source, k, s)
+        chaos.slow_decode()
+        if self.refine is not None:
+            if self._last.shape != img.shape:
+                self._last = np.empty(img.shape, np.uint8)
+            np.copyto(self._last, img)
+            self._decoded = (source, k, s)
+            return self._last
+        return img
 
     def _decode(self, source, k: int, s: float):
         device = str(getattr(getattr(source, "decoder", None), "device", "cpu"))

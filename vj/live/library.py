@@ -46,6 +46,8 @@ class Library:
         self._jobs: queue.Queue = queue.Queue(QUEUE_SIZE)
         self._pending: set = set()
         self.events: queue.SimpleQueue = queue.SimpleQueue()  # ("loaded" | "ready", name)
+        #: called on the loader with (name, bank) as a bank's source opens (vj.live.refining)
+        self.on_open = None
         self.keep: set = set()                    # names the show is using: never evicted
         self._halt = threading.Event()
         self._thread = threading.Thread(target=self._run, name="vj-loader", daemon=True)
@@ -180,6 +182,8 @@ class Library:
                                "showing its keyframe pictures")
             src.name = "image (fallback)"
         src.vj_bank = name
+        if self.on_open is not None:   # the refine stage embeds the bank's prompts here
+            self.on_open(name, bank)
         with self._lock:
             self.sources[name] = src
             self._evict()

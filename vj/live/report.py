@@ -27,6 +27,7 @@ def hud_values(show, now: float, e: float) -> dict:
             "bpm": show.state.bpm, "tempo_source": show.state.tempo_source,
             "next": show.controls.next_up(), "midi": show.status.get("midi", ""),
             "dmx": show.status.get("dmx", ""), "web": show.status.get("web", ""),
+            "refine": show.refine.status() if show.refine else "",
             "scale": show.render_scale.scale}
 
 
@@ -48,7 +49,8 @@ def summary(show, seconds: float) -> Summary:
     t, osc, audio, rs = show.log, show.osc, show.audio, show.render_scale
     tempo = "; ".join(x for x in (show.tempo.report(), show.controls.quantiser.report(),
                                   *(f.report() for f in show.feeds),
-                                  show.dmx.report() if show.dmx else "") if x)
+                                  show.dmx.report() if show.dmx else "",
+                                  show.refine.status() if show.refine else "") if x)
     decoder = getattr(show.stage.source, "name", "none")
     details = {
         "frame_ms": t.frame_ms.summary(), "busy_ms": t.busy_ms.summary(),
@@ -77,6 +79,10 @@ def summary(show, seconds: float) -> Summary:
         "osc": {"packets": osc.stats.packets, "good": osc.stats.good, "bad": osc.stats.bad}
         if osc else None,
         "dmx": dmx_summary(show.dmx) if show.dmx else None,
+        "refine": {"model": show.refine.refiner.name, "refined": show.refine.refined,
+                   "unrefined": show.refine.unrefined, "behind_at_end": show.refine.behind,
+                   "ms": show.refine.times.summary() if len(show.refine.times) else None}
+        if show.refine else None,
         "web": {**vars(show.web.stats), "by_kind": dict(show.web.stats.by_kind),
                 "applied": show.web_control.applied} if show.web else None,
         "tempo": tempo,

@@ -71,6 +71,7 @@ class Show:
         # the parts, made by run()
         self.audio = self.view = self.stage = self.decoder = self.auto = None
         self.osc = self.midi = self.link = self.dmx = self.web = self.web_control = None
+        self.refine = None
         self.feeds: list = []
         self._stack: ExitStack | None = None
         self.t0 = 0.0
@@ -137,6 +138,10 @@ class Show:
             self.feeds.append(web_preview_feed(self, stack))
         self.decoder = DecodeWorker(self.faults, fallback=self.library.fallback)
         stack.callback(quietly("decoder", self.decoder.stop))
+        if cfg.refine:
+            from vj.live.refining import open_refine
+
+            self.refine = open_refine(self)
         self.library.prepare([self.state.bank] + [n for n in self.library.names()
                                                   if n != self.state.bank])
         stack.callback(quietly("loader", self.library.start().stop))
@@ -182,8 +187,9 @@ class Show:
             # 3. motion; the decode worker decodes the next frame's position meanwhile
             k, frac = self.motion.step(now, now - t0, dt, e, onset, c, self.tempo.segment())
             src = self.library.source(c.state.bank) or self.library.placeholder(c.state.bank)
+            strength = 0.0 if self.refine is None else self.refine.strength(self, onset)
             if src is not None:
-                self.decoder.request(src, *self.motion.ahead(period))
+                self.decoder.request(src, *self.motion.ahead(period), strength)
             # 4. draw the newest decoded frame, effects at the display rate
             slot = self.decoder.newest()
             if slot is not None:
@@ -206,6 +212,8 @@ class Show:
                 tel.brightness.push(stage.last_brightness)
                 tel.change.push(stage.last_change)
                 tel.position.push(k + frac)
+                tel.onset.push(onset)
+                tel.strength.push(strength)
             if self.render_scale.update(swap, drawn - now, period):
                 stage.set_quality(self.render_scale.scale, self.render_scale.bicubic)
                 log.info("%s: the frames did not fit the display's %.1f ms",

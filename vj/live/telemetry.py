@@ -43,6 +43,8 @@ class Telemetry:
             self.brightness = Ring(capacity)
             self.change = Ring(capacity)
             self.position = Ring(capacity)   # the driver's keyframe position, k + s
+            self.strength = Ring(capacity)   # the refinement's strength (--refine)
+            self.onset = Ring(capacity)      # the onset each frame was drawn with
 
     def frame(self, wall: float, dt: float, period: float, latency_ms: float | None,
               busy_ms: float = 0.0, age_ms: float | None = None) -> None:

@@ -127,8 +127,8 @@ def add_midi_parser(sub) -> None:
                    "(default midi-map.toml)")
     p.add_argument("--targets", default=",".join(DEFAULT_TARGETS),
                    help="learn: comma-separated targets, in order (default: "
-                   + ",".join(DEFAULT_TARGETS) + "; also fx/hue, fx/strobe, preset/NAME, "
-                   "bank/NAME, hud, auto)")
+                   + ",".join(DEFAULT_TARGETS) + "; also fx/hue, fx/strobe, refine/strength, "
+                   "refine/gain, preset/NAME, bank/NAME, hud, auto)")
     p.add_argument("--name", help="learn: the mapping's name (default: the port's)")
     p.add_argument("--midi-api", dest="api", default="auto", choices=["auto", "alsa", "jack"],
                    help="MIDI system (default auto), as for vj live")

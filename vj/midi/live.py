@@ -25,7 +25,7 @@ class MidiControl:
         """Every message since the last frame, in order, then the clock's tempo."""
         state = controls.state
         for msg in self.input.drain():
-            cmd = self.translate(msg, state, controls.preset.fx)
+            cmd = self.translate(msg, state, controls.preset.fx, controls.preset.refine)
             if cmd is not None:
                 controls.apply(cmd, now)
                 self.applied += 1

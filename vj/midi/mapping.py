@@ -30,7 +30,8 @@ from vj.control.takeover import SoftTakeover
 from vj.errors import VjError
 
 MAP_DIR = Path(__file__).resolve().parent.parent.parent / "presets" / "midi"
-LEVEL_TARGETS = ("master", "intensity", "speed") + tuple(f"fx/{n}" for n in FX_NAMES)
+LEVEL_TARGETS = ("master", "intensity", "speed") + tuple(f"fx/{n}" for n in FX_NAMES) + (
+    "refine/strength", "refine/gain")
 TRIGGERS = ("cut", "tap", "preset_next", "preset_prev", "blackout", "hud", "auto")
 TOGGLES = ("blackout", "hud", "auto")
 
@@ -123,10 +124,15 @@ class MidiMap:
         return None, None
 
 
-def current(state: ShowState, target: str, fx_defaults: dict | None = None) -> float:
+def current(state: ShowState, target: str, fx_defaults: dict | None = None,
+            refine_defaults: dict | None = None) -> float:
+    """The show's value of a level target (the preset's where nothing overrides it)."""
     if target.startswith("fx/"):
         name = target[3:]
         return float(state.fx.get(name, (fx_defaults or {}).get(name, 0.0)))
+    if target.startswith("refine/"):
+        name = target[7:]
+        return float(state.refine.get(name, (refine_defaults or {}).get(name, 0.0)))
     return float(getattr(state, target))
 
 
@@ -139,12 +145,14 @@ class Translator:
         self.takeover = SoftTakeover("midi", soft=soft)
         self._pressed: dict = {}     # target -> CC button state
 
-    def __call__(self, msg, state: ShowState, fx_defaults: dict | None = None) -> Command | None:
+    def __call__(self, msg, state: ShowState, fx_defaults: dict | None = None,
+                 refine_defaults: dict | None = None) -> Command | None:
         target, v = self.map.target_of(msg)
         if target is None:
             return None
         if target in LEVEL_TARGETS:
-            return self.takeover.level(target, v, current(state, target, fx_defaults))
+            return self.takeover.level(target, v, current(state, target, fx_defaults,
+                                                          refine_defaults))
         if msg.type == "control_change":          # a button on a CC: act on the press
             was = self._pressed.get(target, False)
             self._pressed[target] = v >= 0.5

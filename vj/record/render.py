@@ -53,6 +53,7 @@ class RecordResult:
     decoder: str = ""   # the decoder that made the pictures
     batch: int = 1      # frames per decoder call
     prepare_s: float = 0.0  # opening the frame source: loading, exporting, compiling
+    refined: int = 0        # frames refined (--refine; the others had strength 0)
 
 
 def frame_times(duration: float, fps: int) -> np.ndarray:
@@ -124,14 +125,18 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30,
            interp: str = "energy", segment: str | float = SEGMENT_SECONDS, start: float = 0.0,
            duration: float | None = None, fx: str | None = None, decoder: str = "auto",
            device: str = "auto", batch: int | None = None, accent: float | None = None,
+           refine: str | None = None, refine_steps: int = 1,
            progress: bool = True) -> RecordResult:
     """Render ``song`` through ``bank`` to ``out`` (H.264 + AAC) with the show's shaders
     on the headless target, on a fixed time step of 1/fps; ``size``: the video's (N or
-    (W, H); default the bank's), the picture placed by ``fit`` as in the show.  ``accent``: the hit accent
-    (:mod:`vj.motion.accent`; default 0.2 for the energy and online drivers, 0 for the
-    linear one, which ignores the music by definition).
+    (W, H); default the bank's), the picture placed by ``fit`` as in the show.
+    ``accent``: the hit accent (:mod:`vj.motion.accent`; default 0.2 for the energy and
+    online drivers, 0 for the linear one, which ignores the music by definition).
+    ``refine``: the live refinement's model (vj.refine), its strength from the song's
+    percussive energy and onsets with the ``fx`` preset's [refine] (or the defaults):
+    the same frames the live stage makes for the same positions and strengths.
 
-    Decoding runs on its own thread, a chunk or two ahead of drawing, and encoding on
+    Decoding (and refining) runs on its own thread, a chunk or two ahead of drawing, and encoding on
     another, so the three overlap."""
     from vj.decode import open_frames
     from vj.render.fx import FxSettings, Uniforms, compute
@@ -148,12 +153,13 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30,
         raise ParameterError(f"--size {size[0]}x{size[1]}: H.264 needs even sides")
     check_output(out)
     bank = bank if isinstance(bank, Bank) else load_bank(bank)
-    fx_settings, intensity = FxSettings(), 0.5
+    fx_settings, intensity, refine_params = FxSettings(), 0.5, None
     if fx and fx.lower() != "none":
         from vj.presets import get_preset
 
         preset = get_preset(fx)
         fx_settings, intensity = FxSettings.from_dict(preset.fx), preset.motion.intensity
+        refine_params = preset.refine
     source = FileSource(song, start=start, duration=duration)
     times = frame_times(source.duration, fps)
     if len(times) == 0:
@@ -180,6 +186,15 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30,
     opened = time.perf_counter() - opened
     chunk = batch if batched else IMAGE_CHUNK
     w, h = frames.size
+    refiner = strengths = None
+    if refine:
+        from vj.refine.models import load_refiner
+        from vj.refine.stage import bank_prompts
+        from vj.refine.strength import strength_curve
+
+        refiner = load_refiner(refine, device, steps=refine_steps)
+        refiner.prepare_bank("bank", bank_prompts(bank, _style_of(bank, fx)))
+        strengths = strength_curve(refine_params, curve.at(times).percussive, onset)
     out_size = tuple(size) if size else (w, h)
     target = HeadlessTarget(out_size)
     try:
@@ -190,8 +205,15 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30,
         with VideoWriter(out, *out_size, fps, song=song, start=start,
                          duration=source.duration) as vw:
             i = 0
-            with closing(prefetch(lambda: decoded_chunks(frames, ks, ss, chunk, batched),
-                                  PREFETCH_DEPTH, name="vj-record-decode")) as chunks:
+            def pictures():
+                for j, images in enumerate(decoded_chunks(frames, ks, ss, chunk, batched)):
+                    if refiner is not None:
+                        a = j * chunk
+                        b = a + len(images)
+                        images = refiner.refine(images, "bank", ks[a:b], ss[a:b], strengths[a:b])
+                    yield images
+
+            with closing(prefetch(pictures, PREFETCH_DEPTH, name="vj-record-decode")) as chunks:
                 for images in chunks:
                     for img in images:
                         renderer.upload(img)
@@ -206,7 +228,22 @@ def record(song: str, bank: str | Bank, out: str, *, fps: int = 30,
     finally:
         target.close()
     return RecordResult(Path(out), len(times), fps, len(times) / fps, *out_size,
-                        decoder=frames.name, batch=chunk if batched else 1, prepare_s=opened)
+                        decoder=frames.name, batch=chunk if batched else 1, prepare_s=opened,
+                        refined=0 if strengths is None else int(np.count_nonzero(strengths > 0)))
+
+
+def _style_of(bank: Bank, fx: str | None) -> str:
+    """The style text an image bank is refined towards: its genre's, or the fx preset's."""
+    from vj.errors import VjError
+    from vj.presets import get_preset
+
+    for name in (bank.manifest.get("genre"), fx, "electronic"):
+        if name and name.lower() != "none":
+            try:
+                return get_preset(name).style_text()
+            except VjError:
+                continue
+    return "abstract art"
 
 
 def _progress(total: int, enabled: bool):

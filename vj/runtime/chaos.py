@@ -25,12 +25,13 @@ _t0 = 0.0
 _hog: tuple[float, float] | None = None
 _hog_next = 0.0
 _decode_delay = 0.0
+_refine_delay = 0.0
 
 
 def arm(spec: str | None = None, *, t0: float | None = None) -> float:
     """Read the plan (``VJ_CHAOS`` unless ``spec``) and start its clock at ``t0``
     (default now; the audio process is given the show's).  Returns the clock's start."""
-    global _plan, _t0, _hog, _hog_next, _decode_delay
+    global _plan, _t0, _hog, _hog_next, _decode_delay, _refine_delay
     spec = os.environ.get("VJ_CHAOS", "") if spec is None else spec
     plan = {}
     for item in filter(None, (x.strip() for x in spec.split(","))):
@@ -47,6 +48,7 @@ def arm(spec: str | None = None, *, t0: float | None = None) -> float:
     else:
         _hog = None
     _decode_delay = float(os.environ.get("VJ_DECODE_DELAY") or 0.0)
+    _refine_delay = float(os.environ.get("VJ_REFINE_DELAY") or 0.0)
     return _t0
 
 
@@ -82,6 +84,12 @@ def hog() -> None:
 
         _hog_next = now + _hog[1]
         ctypes.PyDLL(None).usleep(int(_hog[0] * 1e6))
+
+
+def slow_refine() -> None:
+    """Sleep the ``VJ_REFINE_DELAY`` after a refinement (a slow refine stage)."""
+    if _refine_delay:
+        time.sleep(_refine_delay)
 
 
 def slow_decode() -> None:

@@ -64,12 +64,16 @@ def missing_message(missing: list[str], reason: str, hint: str) -> str:
             f"default ~/.cache/huggingface; copy it over), {hint}")
 
 
-def ensure_weights(sources: list[str], *, marker: str, error: type[Exception],
+def ensure_weights(sources: list[str], *, marker: str | dict, error: type[Exception],
                    hint: str) -> None:
     """Download hub models that are not cached yet (folders are taken as they are);
     raise ``error`` naming every missing one, with its `hf download` command, if we
-    can't (``HF_HUB_OFFLINE`` set, or no network)."""
-    missing = [s for s in sources if not Path(s).is_dir() and not cached(s, marker)]
+    can't (``HF_HUB_OFFLINE`` set, or no network).  ``marker``: the file whose presence
+    in the cache means a model is there (or one per source, as a dict)."""
+    def mark(s: str) -> str:
+        return marker[s] if isinstance(marker, dict) else marker
+
+    missing = [s for s in sources if not Path(s).is_dir() and not cached(s, mark(s))]
     if not missing:
         return
     if os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("0", "", "false", "no"):

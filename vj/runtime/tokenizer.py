@@ -1,6 +1,9 @@
 """The byte table of the byte-level BPE tokenizers (GPT-2, CLIP) that the tiny test
-models build in code."""
+models build in code, and the CLIP tokenizer files made from it."""
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 
 def bytes_to_unicode() -> dict[int, str]:
@@ -15,3 +18,18 @@ def bytes_to_unicode() -> dict[int, str]:
             cs.append(256 + n)
             n += 1
     return dict(zip(bs, map(chr, cs)))
+
+
+def write_tokenizer_files(folder: Path) -> int:
+    """A byte-level CLIP vocabulary (every byte, with and without ``</w>``) and an
+    empty merge list.  Returns the vocabulary size."""
+    chars = list(bytes_to_unicode().values())
+    vocab = {c: i for i, c in enumerate(chars)}
+    for c in chars:
+        vocab[c + "</w>"] = len(vocab)
+    vocab["<|startoftext|>"] = len(vocab)
+    vocab["<|endoftext|>"] = len(vocab)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False))
+    (folder / "merges.txt").write_text("#version: 0.2\n")
+    return len(vocab)
