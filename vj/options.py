@@ -19,6 +19,24 @@ def hosts(text: str) -> list[str]:
     return out
 
 
+def resolve_hosts(names: list[str] | None, option: str) -> set[str] | None:
+    """``--osc-allow`` / ``--dmx-allow`` / ``--web-allow``: the addresses packets come
+    from (None: any); a name that does not resolve stops the show with one line."""
+    import socket
+
+    from vj.errors import VjError
+
+    if not names:
+        return None
+    out = set()
+    for h in names:
+        try:
+            out.add(socket.gethostbyname(h))
+        except OSError:
+            raise VjError(f"{option}: cannot resolve host {h!r}") from None
+    return out
+
+
 def ranged(kind, lo=None, hi=None, *, above: float | None = None):
     """argparse type: a ``kind`` (int or float) in ``[lo, hi]`` (``above``: strictly
     greater than it), refused with one line naming the range."""

@@ -33,6 +33,7 @@ from vj.control.addresses import (
 )
 from vj.control.buffer import LatestBuffer
 from vj.control.state import Command
+from vj.options import resolve_hosts
 
 log = logging.getLogger("vj.osc")
 
@@ -81,7 +82,7 @@ class OscServer:
         self.commands = CommandBuffer()
         self.stats = OscStats()
         #: sender addresses that may control the show (None: any)
-        self.allow = None if not allow else {_resolve(h) for h in allow}
+        self.allow = resolve_hosts(allow, "--osc-allow")
         #: callable(text) -> bool: may /vj/bank load this folder? (None: no folders)
         self.bank_folder_ok = bank_folder_ok
         self.faults = faults
@@ -276,13 +277,3 @@ class OscServer:
     def drain(self) -> list[Command]:
         """The commands since the last drain, levels coalesced (render loop, between frames)."""
         return self.commands.drain()
-
-
-def _resolve(host: str) -> str:
-    """An allowed host as the address its packets come from."""
-    try:
-        return socket.gethostbyname(host)
-    except OSError:
-        from vj.errors import VjError
-
-        raise VjError(f"--osc-allow: cannot resolve host {host!r}") from None

@@ -30,22 +30,16 @@ ZERO_IS_DEFAULT = frozenset(LEVELS) - {"master"}
 def open_dmx(cfg, faults) -> "DmxControl":
     """The show's DMX input from its settings (vj.live.config.ShowConfig); a bad mode,
     address or port stops the show before it starts, with one line."""
-    import socket
-
     from vj.dmx.personality import load_personality
     from vj.dmx.receiver import DmxReceiver
     from vj.errors import VjError
+    from vj.options import resolve_hosts
 
     mode = load_personality(cfg.dmx_personality).mode(cfg.dmx_mode)
     if not 1 <= cfg.dmx_address <= 513 - mode.footprint:
         raise VjError(f"--dmx-address {cfg.dmx_address}: mode {mode.name} takes {mode.footprint} "
                       f"channels, so it starts at 1-{513 - mode.footprint}")
-    allow = None
-    if cfg.dmx_allow:
-        try:
-            allow = {socket.gethostbyname(h) for h in cfg.dmx_allow}
-        except OSError:
-            raise VjError(f"--dmx-allow: cannot resolve {', '.join(cfg.dmx_allow)}") from None
+    allow = resolve_hosts(cfg.dmx_allow, "--dmx-allow")
     protocol, universe = cfg.dmx
     rx = DmxReceiver(protocol, universe, host=cfg.dmx_host, allow=allow,
                      htp=mode.htp_slots(cfg.dmx_address), faults=faults)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vj.runtime.tokenizer import write_tokenizer_files  # noqa: F401  (public here)
+from vj.runtime.tokenizer import tiny_clip_tokenizer, write_tokenizer_files  # noqa: F401
 
 EMBED = 32          # CLIP embedding size (real model: 1280)
 IMAGE_SIZE = 32     # CLIP vision input (real model: 224)
@@ -28,15 +28,11 @@ def tiny_prior_pipeline(folder: Path, seed: int = 0):
         CLIPImageProcessor,
         CLIPTextConfig,
         CLIPTextModelWithProjection,
-        CLIPTokenizer,
         CLIPVisionConfig,
         CLIPVisionModelWithProjection,
     )
 
-    tok_dir = folder / "_tokenizer_src"
-    vocab_size = write_tokenizer_files(tok_dir)
-    tokenizer = CLIPTokenizer(str(tok_dir / "vocab.json"), str(tok_dir / "merges.txt"),
-                              model_max_length=77)
+    tokenizer, vocab_size = tiny_clip_tokenizer(folder)
     torch.manual_seed(seed)
     text_encoder = CLIPTextModelWithProjection(CLIPTextConfig(
         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
@@ -62,7 +58,7 @@ def tiny_prior_pipeline(folder: Path, seed: int = 0):
                                      scheduler=scheduler, image_processor=processor)
     import shutil
 
-    shutil.rmtree(tok_dir, ignore_errors=True)
+    shutil.rmtree(folder / "_tokenizer_src", ignore_errors=True)
     return pipe
 
 

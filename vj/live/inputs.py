@@ -38,22 +38,16 @@ def open_web(show, stack) -> None:
     cfg = show.config
     if not cfg.web:
         return
-    import socket
     import sys
 
-    from vj.errors import VjError
     from vj.live.report import bank_picture, web_state
+    from vj.options import resolve_hosts
     from vj.web.address import print_qr
     from vj.web.control import WebControl
     from vj.web.preview import JpegSink
     from vj.web.server import WebRemote
 
-    allow = None
-    if cfg.web_allow:
-        try:
-            allow = {socket.gethostbyname(h) for h in cfg.web_allow}
-        except OSError:
-            raise VjError(f"--web-allow: cannot resolve {', '.join(cfg.web_allow)}") from None
+    allow = resolve_hosts(cfg.web_allow, "--web-allow")
     c = show.controls
     show.web = WebRemote(*cfg.web, state=lambda: web_state(show), names=c.names,
                          pictures=lambda name, i: bank_picture(show, name, i), allow=allow,

@@ -64,15 +64,12 @@ def save_tiny_refiner(folder, seed: int = 0) -> Path:
     quiet()
     import torch
     from diffusers import AutoencoderTiny, EulerDiscreteScheduler, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+    from transformers import CLIPTextConfig, CLIPTextModel
 
-    from vj.runtime.tokenizer import write_tokenizer_files
+    from vj.runtime.tokenizer import tiny_clip_tokenizer
 
     folder = Path(folder)
-    tok_dir = folder / "_tokenizer_src"
-    vocab = write_tokenizer_files(tok_dir)
-    tok = CLIPTokenizer(str(tok_dir / "vocab.json"), str(tok_dir / "merges.txt"),
-                        model_max_length=77)
+    tok, vocab = tiny_clip_tokenizer(folder)
     torch.manual_seed(seed)
     text = CLIPTextModel(CLIPTextConfig(
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,

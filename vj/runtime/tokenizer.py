@@ -33,3 +33,14 @@ def write_tokenizer_files(folder: Path) -> int:
     (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False))
     (folder / "merges.txt").write_text("#version: 0.2\n")
     return len(vocab)
+
+
+def tiny_clip_tokenizer(folder: Path):
+    """A CLIP tokenizer over :func:`write_tokenizer_files` in ``folder``/_tokenizer_src
+    (77 tokens, as CLIP's), and its vocabulary size."""
+    from transformers import CLIPTokenizer
+
+    src = Path(folder) / "_tokenizer_src"
+    size = write_tokenizer_files(src)
+    return CLIPTokenizer(str(src / "vocab.json"), str(src / "merges.txt"),
+                         model_max_length=77), size
