@@ -61,3 +61,30 @@ def thumbnail_jpeg(rgb) -> bytes | None:
     buf = io.BytesIO()
     im.convert("RGB").save(buf, "JPEG", quality=75)
     return buf.getvalue()
+
+
+class Thumbnails:
+    """The banks' keyframe pictures as small JPEGs, made once each (at most 256 kept)."""
+
+    def __init__(self, pictures=None, shown: int = 4) -> None:
+        self.pictures, self.shown = pictures, shown   # pictures(bank, i) -> RGB or None
+        self._cache: dict = {}
+
+    def jpeg(self, bank: str, i: str) -> bytes | None:
+        key = (bank, i)
+        if key not in self._cache:
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[key] = thumbnail_jpeg(self.pictures(bank, int(i))
+                                              if self.pictures and i.isdigit() else None)
+        return self._cache[key]
+
+    def counts(self, banks: list[str]) -> dict:
+        """How many pictures (up to ``shown``) each bank has."""
+        out = {}
+        for b in banks:
+            n = 0
+            while n < self.shown and self.pictures and self.pictures(b, n) is not None:
+                n += 1
+            out[b] = n
+        return out

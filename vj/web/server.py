@@ -29,7 +29,7 @@ from pathlib import Path
 from vj.web.address import lan_address
 from vj.web.clients import MAX_BAD, MAX_CLIENTS, MAX_DROPPED, SEND_TIMEOUT, Client, WebStats
 from vj.web.control import WebCommands
-from vj.web.preview import thumbnail_jpeg
+from vj.web.preview import Thumbnails
 from vj.web.protocol import MAX_MESSAGE, Refused, parse
 
 log = logging.getLogger("vj.web")
@@ -46,13 +46,13 @@ class WebRemote:
         from vj.errors import VjError
 
         self.token = token or secrets.token_urlsafe(16)
-        self.state, self.names, self.pictures = state, names, pictures
+        self.state, self.names = state, names
+        self.thumbs = Thumbnails(pictures)
         self.allow = None if not allow else set(allow)
         self.preview, self.faults = preview, faults
         self.commands = WebCommands()
         self.stats = WebStats()
         self.clients: set = set()
-        self._thumbs: dict = {}
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -184,13 +184,7 @@ class WebRemote:
         bad = self._check(request)
         if bad is not None:
             return bad
-        key = (request.match_info["bank"], request.match_info["i"])
-        if key not in self._thumbs:
-            if len(self._thumbs) > 256:
-                self._thumbs.clear()
-            self._thumbs[key] = thumbnail_jpeg(self.pictures(key[0], int(key[1]))
-                                      if self.pictures and key[1].isdigit() else None)
-        data = self._thumbs[key]
+        data = self.thumbs.jpeg(request.match_info["bank"], request.match_info["i"])
         if data is None:
             raise web.HTTPNotFound()
         return web.Response(body=data, content_type="image/jpeg",
@@ -238,7 +232,8 @@ class WebRemote:
         self.stats.connections += 1
         try:
             await ws.send_str(json.dumps({"type": "hello", **self.names(),
-                                          "pictures": self._picture_counts()}))
+                                          "pictures": self.thumbs.counts(
+                                              self.names().get("bank", []))}))
             await ws.send_str(json.dumps({"type": "state", **self.state()}))
             async for msg in ws:
                 if msg.type == WSMsgType.TEXT:
@@ -284,15 +279,6 @@ class WebRemote:
                 c.preview = parsed[1]
         else:
             self.commands.command(parsed[1])
-
-    def _picture_counts(self) -> dict:
-        out = {}
-        for b in self.names().get("bank", []):
-            n = 0
-            while n < 4 and self.pictures and self.pictures(b, n) is not None:
-                n += 1
-            out[b] = n
-        return out
 
     async def _push(self) -> None:
         last, last_at = None, 0.0
