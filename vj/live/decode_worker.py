@@ -101,7 +101,7 @@ class DecodeWorker(threading.Thread):
                 chaos.check("decode")
                 img = self._decoded_frame(source, k, s)
                 if self.refine is not None:
-                    img = self.refine(img, source, k, s, strength)
+                    img = self._on_stream(source, self.refine, img, source, k, s, strength)
             except Exception as e:
                 self._failed(source, e)
                 continue
@@ -136,6 +136,10 @@ class DecodeWorker(threading.Thread):
         return img
 
     def _decode(self, source, k: int, s: float):
+        return self._on_stream(source, source.frame, k, s)
+
+    def _on_stream(self, source, fn, *args):
+        """``fn(*args)`` on the worker's own CUDA stream when ``source`` decodes on a GPU."""
         device = str(getattr(getattr(source, "decoder", None), "device", "cpu"))
         if device.startswith("cuda"):
             import torch
@@ -143,8 +147,8 @@ class DecodeWorker(threading.Thread):
             if self._stream is None:
                 self._stream = torch.cuda.Stream(device=device)
             with torch.cuda.stream(self._stream):
-                return source.frame(k, s)
-        return source.frame(k, s)
+                return fn(*args)
+        return fn(*args)
 
     def _failed(self, source, e: Exception) -> None:
         name = getattr(source, "name", "decoder")

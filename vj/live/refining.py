@@ -68,6 +68,18 @@ class LiveRefine:
         self.refined += 1
         return out
 
+    def warm_up(self, library, bank: str) -> None:
+        """One refinement of the bank's first picture before the show's loop: compiling
+        (torch.compile on CUDA) and first-call costs are paid here, not on the worker."""
+        src = library.source(bank)
+        if src is None:
+            return
+        try:
+            frame = np.array(src.frame(0, 0.0), np.uint8)
+            self.refiner.refine(frame, bank, [0], [0.0], [0.3])
+        except Exception as e:      # the show starts anyway; the worker will say more
+            self.faults.report("refine", f"warm-up failed ({str(e)[:120]})")
+
     def strength(self, show, onset: float) -> float:
         """This frame's strength (render loop): the preset's [refine], or what OSC, MIDI
         or DMX set, from the newest percussive energy and onset."""

@@ -144,6 +144,8 @@ class Show:
             self.refine = open_refine(self)
         self.library.prepare([self.state.bank] + [n for n in self.library.names()
                                                   if n != self.state.bank])
+        if self.refine is not None:
+            self.refine.warm_up(self.library, self.state.bank)
         stack.callback(quietly("loader", self.library.start().stop))
         if cfg.auto:   # the taggers load before the loop, not under it
             self._start_auto(preload=True)
