@@ -16,6 +16,27 @@ def _private_cache(tmp_path_factory):
     yield
 
 
+def free_port() -> int:
+    """A free port on 127.0.0.1 (UDP; also free for TCP here in practice)."""
+    import socket
+
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(cond, timeout: float = 5.0, step: float = 0.01) -> bool:
+    """Whether ``cond()`` became true within ``timeout`` seconds (polled every ``step``)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return bool(cond())
+
+
 def run_vj(*args, timeout=300, cwd=None):
     """Run the real `vj` command line in a subprocess."""
     return subprocess.run([sys.executable, "-m", "vj", *map(str, args)], capture_output=True,

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.conftest import show_thread
+from tests.conftest import show_thread, wait_for
 from vj.control.state import Command
 from vj.dmx import packets as P
 from vj.dmx.merge import Merger
@@ -159,14 +159,6 @@ def test_gdtf_reads_back_with_pygdtf_and_qxf_lists_the_same_channels(tmp_path):
 
 
 # -- real packets into a receiver -------------------------------------------------------------------
-
-def wait_for(cond, timeout=5.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.01)
-    return cond()
 
 
 def test_artpoll_from_a_socket_gets_an_artpollreply_naming_vj():

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.conftest import grown_bytes, one_line_error, run_vj
+from tests.conftest import grown_bytes, one_line_error, run_vj, wait_for
 from vj.audio.energy import EnergyFrame
 from vj.audio.streaming import LIVE_PARAMS, StreamingEnergy
 from vj.audio.synth import click_train, drum_and_chords
@@ -147,14 +147,6 @@ def _engine(song, **kw):
     return eng, faults
 
 
-def _wait(cond, timeout):
-    end = time.perf_counter() + timeout
-    while time.perf_counter() < end:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return False
-
 
 @pytest.fixture(scope="module")
 def long_song(tmp_path_factory):
@@ -170,18 +162,18 @@ def long_song(tmp_path_factory):
 def test_a_killed_audio_process_is_replaced_and_the_song_goes_on_where_it_is(long_song):
     eng, faults = _engine(long_song)
     try:
-        assert _wait(lambda: eng.hops > 50, 10.0), "no hops from the audio process"
+        assert wait_for(lambda: eng.hops > 50, 10.0), "no hops from the audio process"
         old = eng.pid
         os.kill(old, signal.SIGKILL)
         killed = time.perf_counter()
         hops = eng.hops
         # started again at once; back within the 3 s the show promises (issue 23): its
         # imports and engine take 1.6 s on this machine
-        assert _wait(lambda: eng.hops > hops + 20, 3.0), faults.listing()
+        assert wait_for(lambda: eng.hops > hops + 20, 3.0), faults.listing()
         back = time.perf_counter() - killed
         assert eng.pid != old and eng.restarts == 1
         assert any("audio process stopped" in f for f in faults.listing()), faults.listing()
-        assert _wait(lambda: not faults.active("engine"), 2.0)   # cleared when heard
+        assert wait_for(lambda: not faults.active("engine"), 2.0)   # cleared when heard
         # the new process plays the song from where the show is, not from its start
         rec = np.zeros(B.FIELDS)
         assert eng.board.read(eng.hops - 1, rec)
@@ -203,15 +195,15 @@ def test_a_hung_audio_process_is_killed_and_replaced(long_song):
 
     eng, faults = _engine(long_song)
     try:
-        assert _wait(lambda: eng.hops > 50, 10.0)
+        assert wait_for(lambda: eng.hops > 50, 10.0)
         old = eng.pid
         os.kill(old, signal.SIGSTOP)        # alive, but it no longer beats
         stopped = time.perf_counter()
-        assert _wait(lambda: eng.pid != old, HANG[B.RUNNING] + 2.0), faults.listing()
+        assert wait_for(lambda: eng.pid != old, HANG[B.RUNNING] + 2.0), faults.listing()
         assert time.perf_counter() - stopped >= HANG[B.RUNNING] - 0.1
         assert any("hung" in f for f in faults.listing()), faults.listing()
         hops = eng.hops
-        assert _wait(lambda: eng.hops > hops + 20, 3.0)
+        assert wait_for(lambda: eng.hops > hops + 20, 3.0)
         assert subprocess.run(["kill", "-0", str(old)], capture_output=True).returncode != 0
     finally:
         eng.stop()
@@ -234,14 +226,14 @@ def test_the_audio_process_leaves_when_the_show_is_killed(long_song, art_bank):
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         show = psutil.Process(p.pid)
-        assert _wait(lambda: any("vj.engine.child" in " ".join(c.cmdline())
+        assert wait_for(lambda: any("vj.engine.child" in " ".join(c.cmdline())
                                  for c in show.children()), 20.0)
         child = next(c for c in show.children() if "vj.engine.child" in " ".join(c.cmdline()))
         p.send_signal(signal.SIGKILL)
         p.wait()
         # the process watches its stdin (closed with the show) and its parent's pid every
         # 0.1 s, and the kernel sends it SIGKILL when the show dies (PR_SET_PDEATHSIG)
-        gone = _wait(lambda: not child.is_running() or child.status() == psutil.STATUS_ZOMBIE,
+        gone = wait_for(lambda: not child.is_running() or child.status() == psutil.STATUS_ZOMBIE,
                      2.0)
         assert gone, child
     finally:

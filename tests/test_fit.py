@@ -3,7 +3,7 @@ show and in vj record (vj.render.fit)."""
 import numpy as np
 import pytest
 
-from tests.conftest import Desk, run_vj, show_thread
+from tests.conftest import Desk, free_port, run_vj, show_thread
 from vj.render.fit import placement
 
 
@@ -87,7 +87,6 @@ def test_a_wide_bank_fills_a_wide_video_and_cover_crops_a_square_one(tmp_path, d
 def test_a_square_bank_covers_a_wide_show_and_osc_switches_to_contain(art_bank, drum_song):
     import time
 
-    from tests.test_web import free_port
     from vj.live.show import ShowConfig
 
     port = free_port()

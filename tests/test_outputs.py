@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import netns_skip_reason, one_line_error, run_vj, show_thread
-from tests.test_show_robust import free_port
+from tests.conftest import free_port, netns_skip_reason, one_line_error, run_vj, show_thread
 from vj.errors import VjError
 from vj.live.outputs import FrameSink, make_sink
 from vj.live.show import ShowConfig

@@ -10,15 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.conftest import Desk, one_line_error, run_vj, show_thread
-
-
-def free_port() -> int:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from tests.conftest import Desk, free_port, one_line_error, run_vj, show_thread
 
 
 def start_vj(*args, env=None):

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import Desk, show_thread
+from tests.conftest import Desk, free_port, show_thread, wait_for
 from vj.web.protocol import MAX_MESSAGE, Refused, parse
 
 TOKEN = "test-token-0123"
@@ -35,15 +35,6 @@ def test_messages_become_levels_and_commands_and_anything_else_is_refused():
 
 # -- a show with its web remote ---------------------------------------------------------------------
 
-def free_port() -> int:
-    import socket
-
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
 
 def web_show(art_bank, drum_song, duration=40.0, osc_port=None):
     """A show with its web remote; the tests end it (``show.controls.quit``) when done:
@@ -58,14 +49,6 @@ def web_show(art_bank, drum_song, duration=40.0, osc_port=None):
     show, th, out = show_thread(cfg, probe=True)
     return show, th, out, f"http://127.0.0.1:{port}"
 
-
-def wait_for(cond, timeout=5.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return cond()
 
 
 def chromium(p):
