@@ -157,37 +157,61 @@ def test_midi_learn_writes_a_mapping_that_loads_again(jack, tmp_path):
     assert m.cc == {(2, 21): "master"} and m.note == {44: "cut"} and m.pitchbend is None
 
 
+def _until(cond, limit):
+    t = time.perf_counter()
+    while not cond() and time.perf_counter() - t < limit:
+        time.sleep(0.0005)
+    return cond(), time.perf_counter() - t
+
+
 @pytest.mark.slow
 def test_a_cc_moves_master_within_one_frame_in_the_show(jack, drum_song, art_bank):
     from vj.live.show import ShowConfig
 
     cfg = ShowConfig(banks=[str(art_bank)], audio_file=str(drum_song), headless=True,
-                     size=(64, 48), osc=False, duration=6.0, midi_in="vj-test-ctl",
+                     size=(64, 48), osc=False, duration=60.0, midi_in="vj-test-ctl",
                      midi_api="jack")
     show, th, out = show_thread(cfg)
-    time.sleep(1.0)
-    jack.send(cc(7, 0))                       # far from master 1.0: soft takeover holds
-    time.sleep(0.3)
-    assert show.state.master == 1.0
-    jack.send(cc(7, 127))                     # picked up
-    time.sleep(0.3)
-    delays = []
-    for v in (100, 60, 90, 40, 20):
-        t = time.perf_counter()
-        jack.send(cc(7, v))
-        while abs(show.state.master - v / 127) > 1e-6 and time.perf_counter() - t < 1.0:
-            time.sleep(0.0005)
-        delays.append(time.perf_counter() - t)
-        time.sleep(0.1)
-    th.join()
+    try:
+        ok, _ = _until(lambda: show.midi.input.port is not None, 10.0)
+        assert ok, show.midi.status()
+        jack.send(cc(7, 0))                       # far from master 1.0: soft takeover holds
+        time.sleep(0.3)
+        assert show.state.master == 1.0
+        # JACK hands MIDI on per period: a client that misses its period (a stalled
+        # machine: CI once froze this show for 2 s) loses that period's events, which
+        # a controller's next movement replaces.  So a move not applied within a second
+        # is sent again, and only first tries are timed.
+        for _ in range(3):                        # picked up at the top, then followed
+            jack.send(cc(7, 127))
+            time.sleep(0.1)
+            jack.send(cc(7, 100))
+            if _until(lambda: show.state.master == pytest.approx(100 / 127), 1.0)[0]:
+                break
+        assert show.state.master == pytest.approx(100 / 127), show.midi.status()
+        delays, resent = [], 0
+        for v in (60, 90, 40, 20, 70):
+            for attempt in range(3):
+                jack.send(cc(7, v))
+                ok, d = _until(lambda: abs(show.state.master - v / 127) < 1e-6, 1.0)
+                if ok:
+                    break
+                resent += 1
+            assert ok, (v, show.state.master, show.midi.status())
+            if attempt == 0:
+                delays.append(d)
+            time.sleep(0.1)
+    finally:
+        show.controls.quit = True
+        th.join()
     s = out["s"]
-    assert show.state.master == pytest.approx(20 / 127), s.text()
-    print(f"\nMIDI CC to master: {[round(d * 1000, 1) for d in delays]} ms")
+    print(f"\nMIDI CC to master: {[round(d * 1000, 1) for d in delays]} ms, {resent} resent")
     # a message is applied at the next frame: within a frame of this show, plus one
     # period of JACK's dummy driver (5.3 ms) and the polling here; a loop that drained
-    # MIDI less often than every frame would take longer.  The median of five.
+    # MIDI less often than every frame would take longer.  The median of the first tries.
+    assert len(delays) >= 3, (delays, resent, s.text())
     frame = s.frame_ms_median / 1000
-    assert sorted(delays)[2] < 2 * frame + 0.0053, (delays, frame)
+    assert sorted(delays)[len(delays) // 2] < 2 * frame + 0.0053, (delays, frame)
     assert "vj-test-ctl" in show.status["midi"] and "messages" in show.status["midi"]
 
 

@@ -17,7 +17,7 @@ venv_py=${VENV_PY:-.venv/bin/python}
 wheels="diffusers==0.42.1 librosa==0.11.0 audioread==3.1.0 soxr==1.1.0 soundfile==0.14.0
 cffi==2.1.1 pycparser==3.12 av==18.1.0 moderngl==5.13.0 glcontext==3.1.0 glfw==2.11.0
 python-osc==1.10.2 pooch==1.9.0 decorator==5.3.1 platformdirs==4.14.9 sounddevice==0.5.6
-importlib_metadata==10.2.0"
+importlib_metadata==10.2.0 segno==1.6.6"
 gl="libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2"
 limit=$((64 * 1024 * 1024))
 spare=$((8 * 1024 * 1024))        # room left for the repo's own growth and $OUT notes

@@ -11,6 +11,8 @@
 # output and log; compile logs stay in there, not in the terminal).  Without CUDA (the
 # dry run on a CPU machine, in a fresh Python 3.12 venv) the GPU steps say "no CUDA"
 # and the script goes on, so that a missing wheel or a broken import shows here.
+# STEPS="imports refine ..." runs only the steps named, in the script's order (a later
+# call that measures what an earlier one could not); the others say "not selected".
 set -u
 out=${OUT:-gpu-check}
 bundle=${BUNDLE:-.gpu-bundle}
@@ -25,6 +27,9 @@ summary() { printf '%s\n' "$*" | tee -a "$out/summary.txt"; }
 # step NAME BUDGET COMMAND...: within its budget and the whole run's deadline
 step() {
     local name=$1 budget=$2; shift 2
+    if [ -n "${STEPS:-}" ] && ! [[ " $STEPS " == *" $name "* ]]; then
+        summary "$name: not selected"; return
+    fi
     local left=$(( deadline - $(date +%s) ))
     [ "$budget" -gt "$left" ] && budget=$left
     if [ "$budget" -lt 10 ]; then summary "$name: skipped, no time left"; return; fi
@@ -127,7 +132,7 @@ else
 fi
 # 7. the refine stage (docs/refine.md): SD-Turbo's UNet and TAESD, random weights
 if [ "$cuda" = 1 ]; then
-    step refine 80 "$py" -m vj bench refine --size 512 768 --backend eager compile \
+    step refine 150 "$py" -m vj bench refine --size 512 768 --backend eager compile \
         --frames 50 --json "$work/refine.json"
 else
     nocuda refine

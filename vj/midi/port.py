@@ -2,7 +2,8 @@
 python-rtmidi (ALSA or JACK on Linux).  rtmidi's own thread calls back; the callback
 only stores the message in a bounded buffer (levels keep their newest value) and
 measures MIDI clock.  A port that goes away is a fault; the watchdog looks for it by
-name again every second.  The render loop drains the buffer between frames."""
+name again every second, through one client of its own (:class:`PortLister`).  The
+render loop drains the buffer between frames."""
 from __future__ import annotations
 
 import threading
@@ -44,6 +45,37 @@ def find_port(names: list[str], wanted: str) -> str | None:
     return next((n for n in names if w in n.lower()), None)
 
 
+class PortLister:
+    """The input ports' names through one rtmidi client kept open.  mido opens a new
+    client per listing: on JACK that took 100-500 ms a call and held the interpreter
+    for up to 40 ms of it, once a second, beside the render loop and the JACK thread
+    that delivers MIDI.  A listing that fails drops the client; the next makes one."""
+
+    APIS = {"auto": "API_UNSPECIFIED", "alsa": "API_LINUX_ALSA", "jack": "API_UNIX_JACK"}
+
+    def __init__(self, api: str = "auto") -> None:
+        self.api, self._rt = api, None
+
+    def names(self) -> list[str]:
+        import rtmidi
+
+        try:
+            if self._rt is None:
+                self._rt = rtmidi.MidiIn(getattr(rtmidi, self.APIS[self.api]), "vj-watch")
+            return self._rt.get_ports()
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        rt, self._rt = self._rt, None
+        if rt is not None:
+            try:
+                rt.delete()
+            except Exception:
+                pass
+
+
 class ClockMeter:
     """Tempo from MIDI clock (24 ppqn): the mean pulse gap over the last two beats."""
 
@@ -80,6 +112,7 @@ class MidiInput:
     def __init__(self, wanted: str, faults, *, api: str = "auto") -> None:
         self.wanted, self.faults, self.api = wanted, faults, api
         self.backend = backend(api)
+        self.lister = PortLister(api)
         self.buffer = LatestBuffer(MAX_DISCRETE)
         self.port = None
         self.port_name: str | None = None
@@ -129,7 +162,7 @@ class MidiInput:
 
     def _open(self) -> None:
         try:
-            names = self.backend.get_input_names()
+            names = self.lister.names()
             name = find_port(names, self.wanted)
             if name is None:
                 raise OSError(f"no MIDI input matches {self.wanted!r} (inputs: "
@@ -143,9 +176,12 @@ class MidiInput:
 
     def _gone(self) -> bool:
         try:
-            return self.port_name not in self.backend.get_input_names()
+            gone = self.port_name not in self.lister.names()
         except Exception:
             return True
+        if gone:         # a restarted server: ask it again with a client of its own
+            self.lister.close()
+        return gone
 
     def _watch(self) -> None:
         while not self._halt.wait(RETRY):
@@ -169,3 +205,4 @@ class MidiInput:
         if self._thread.is_alive():
             self._thread.join(timeout=2.0)
         self._close()
+        self.lister.close()
