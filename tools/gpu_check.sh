@@ -11,6 +11,7 @@
 # output and log; compile logs stay in there, not in the terminal).  Without CUDA (the
 # dry run on a CPU machine, in a fresh Python 3.12 venv) the GPU steps say "no CUDA"
 # and the script goes on, so that a missing wheel or a broken import shows here.
+# LAB_SIZES and LAB_VARIANTS choose the decoder lab's rows.
 # STEPS="imports refine ..." runs only the steps named, in the script's order (a later
 # call that measures what an earlier one could not); the others say "not selected".
 set -u
@@ -101,8 +102,10 @@ if [ "$cuda" = 1 ]; then
         --frames 200 --json "$out/decode.json"
     # the open question of the H200 run (docs/decode-notes.md): the group-norm rewrite
     # alone, and all four without cuBLAS's reduced-precision fp16 reductions
-    step decode-lab 130 "$py" tools/decode_lab.py --sizes 512 768 \
-        --variants compile-rs-cl-strict compile-rs-gn-cl --budget 120 --out "$work/lab"
+    # shellcheck disable=SC2086
+    step decode-lab 130 "$py" tools/decode_lab.py --sizes ${LAB_SIZES:-512 768} \
+        --variants ${LAB_VARIANTS:-compile-rs-cl-strict compile-rs-gn-cl} --budget 120 \
+        --out "$work/lab"
 else
     nocuda decode
     step decode-tiny-cpu 40 "$py" -m vj bench decode --tiny --size 64 --frames 5 \
@@ -112,8 +115,8 @@ fi
 step gl 15 "$py" -c "from vj.render.targets import headless_context as h; c = h(); \
 print(c.info['GL_RENDERER'], '|', c.info['GL_VERSION'])"
 if [ "$cuda" = 1 ]; then
-    step live-512 50 "$py" -m vj bench latency --model real --size 512 --json "$work/live-512.json"
-    step live-768 50 "$py" -m vj bench latency --model real --size 768 --json "$work/live-768.json"
+    step live-512 80 "$py" -m vj bench latency --model real --size 512 --json "$work/live-512.json"
+    step live-768 80 "$py" -m vj bench latency --model real --size 768 --json "$work/live-768.json"
 else
     nocuda live
     step live-tiny-cpu 40 "$py" -m vj bench latency --tiny --size 64 --seconds 3 --device cpu \
