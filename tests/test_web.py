@@ -64,6 +64,31 @@ def chromium(p):
         pytest.skip(f"Chromium cannot start here: {str(e)[:200]}")
 
 
+def test_the_address_the_token_and_the_origin_decide_who_may_pass():
+    from vj.web.access import refusal
+
+    tok, host = "s3cret", "10.0.0.5:8080"
+
+    def why(peer="10.0.0.9", query=None, headers=None, **kw):
+        return refusal(peer, query or {}, headers or {}, host, token=tok, **kw)
+
+    assert why(query={"t": tok}) is None
+    assert why(headers={"X-VJ-Token": tok}) is None
+    assert why(headers={"Authorization": f"Bearer {tok}"}) is None
+    assert why() == "token needed"
+    assert why(query={"t": "s3cre"}) == "token needed"
+    # a Bearer header is what the client meant, even beside a right ?t=
+    assert why(query={"t": tok}, headers={"Authorization": "Bearer nope"}) == "token needed"
+    assert why(query={"t": tok}, allow={"10.0.0.7"}) == "address not allowed"
+    assert why(query={"t": tok}, allow={"10.0.0.9"}) is None
+    ok = {"Origin": f"http://{host}"}
+    assert why(query={"t": tok}, headers=ok, origin=True) is None
+    assert why(query={"t": tok}, headers={"Origin": "http://evil.example"},
+               origin=True) == "another origin"
+    # scripts send no Origin; a page elsewhere always does
+    assert why(query={"t": tok}, origin=True) is None
+
+
 def drag(page, selector, to: float):
     """Move a range input's thumb with the mouse, as a finger would: from where it is
     to ``to`` (0..1), in steps (each an input event)."""
@@ -99,38 +124,45 @@ def test_the_page_steers_and_watches_the_show(art_bank, drum_song, tmp_path):
             page.wait_for_selector("#presets .tile.on", timeout=10_000)
             assert page.locator("#presets .tile.on").inner_text().lower() == "techno"
             page.wait_for_selector("#link.on")
-            # the master fader, dragged down: the show's picture goes dark
-            n = show.log.frames
+            # the master fader, dragged down: the show's picture goes dark (the frames
+            # begun before the drag were lit)
+            assert wait_for(lambda: show.log.frames >= 3)
+            n = show.log.frames - 3
             drag(page, "#faders input[data-target=master]", 0.0)
             assert wait_for(lambda: show.state.master < 0.02, timeout=3.0), show.state.master
             k = show.log.frames
             assert wait_for(lambda: show.log.frames >= k + 3)
-            assert max(brightness_after(show, k)) < 2.0 < max(brightness_after(show, n)[:1])
+            assert max(brightness_after(show, k)) < 2.0 < max(brightness_after(show, n)[:2])
             dark = Image.open(_shot(page, tmp_path / "dark.png")).convert("L")
             drag(page, "#faders input[data-target=master]", 1.0)
             assert wait_for(lambda: show.state.master > 0.98, timeout=3.0), (
                 show.state.master, page.locator("#faders input[data-target=master]").input_value(),
                 vars(show.web.stats))
-            # the preview follows the picture (a few frames a second)
-            time.sleep(1.0)
-            lit = Image.open(_shot(page, tmp_path / "lit.png")).convert("L")
-            assert _mean(lit) > _mean(dark) + 10, (_mean(lit), _mean(dark))
+            # the preview follows the picture (a few frames a second; on a loaded machine
+            # the JPEG may come later, so the page is looked at until it does)
+            def lit_preview():
+                lit = Image.open(_shot(page, tmp_path / "lit.png")).convert("L")
+                return _mean(lit) > _mean(dark) + 10
+
+            assert wait_for(lit_preview, timeout=10.0, step=0.25), _mean(dark)
             # a preset tile
             page.locator("#presets .tile", has_text="jazz").click()
             assert wait_for(lambda: show.state.preset == "jazz")
-            page.wait_for_selector("#presets .tile.on:has-text('jazz')", timeout=2_000)
-            # a value changed by the desk shows on the page's fader within a second
+            page.wait_for_selector("#presets .tile.on:has-text('jazz')", timeout=3_000)
+            # a value changed by the desk shows on the page's fader, and a fault as it
+            # comes and goes.  The server pushes a change within 0.1 s and the whole
+            # state every second; 3 s leaves a loaded machine's browser room (CI froze
+            # a show for 2 s once).  How soon is a benchmark's question, not this one's.
             desk = Desk(osc)
             desk.send("/vj/intensity", 0.3)
             page.wait_for_function(
                 "Math.abs(document.querySelector('#faders input[data-target=intensity]')"
-                ".value - 0.3) < 0.002", timeout=1_000)
-            # a fault as it comes and goes
+                ".value - 0.3) < 0.002", timeout=3_000)
             show.faults.report("test", "injected fault for the web page")
             page.wait_for_selector("#faults:has-text('injected fault for the web page')",
-                                   timeout=1_000)
+                                   timeout=3_000)
             show.faults.clear("test", "cleared")
-            page.wait_for_selector("#faults", state="hidden", timeout=1_000)
+            page.wait_for_selector("#faults", state="hidden", timeout=3_000)
             # blackout is guarded: a click does nothing, a hold switches it
             page.locator("#blackout").click()
             time.sleep(0.3)

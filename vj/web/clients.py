@@ -23,6 +23,11 @@ class WebStats:
     disconnected: int = 0     # clients dropped for flooding, garbage or slowness
     by_kind: dict = field(default_factory=dict)
 
+    def count(self, kind: str) -> int:
+        """One more of ``kind`` (a refusal, a bad message); how many there are now."""
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+        return self.by_kind[kind]
+
 
 class Client:
     _ids = 0

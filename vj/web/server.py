@@ -17,7 +17,6 @@ oversized frames is counted and, past a limit, disconnected.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import secrets
@@ -26,6 +25,7 @@ import threading
 import time
 from pathlib import Path
 
+from vj.web.access import refusal
 from vj.web.address import lan_address
 from vj.web.clients import MAX_BAD, MAX_CLIENTS, MAX_DROPPED, SEND_TIMEOUT, Client, WebStats
 from vj.web.control import WebCommands
@@ -123,13 +123,6 @@ class WebRemote:
         await runner.cleanup()
 
     # -- who may -------------------------------------------------------------------------------
-    def _token_ok(self, request) -> bool:
-        given = request.query.get("t") or request.headers.get("X-VJ-Token") or ""
-        auth = request.headers.get("Authorization", "")
-        if auth.startswith("Bearer "):
-            given = auth[7:]
-        return hmac.compare_digest(given.encode(), self.token.encode())
-
     def _refuse(self, request, why: str):
         from aiohttp import web
 
@@ -143,20 +136,12 @@ class WebRemote:
     def _check(self, request, *, origin: bool = False):
         peer = (request.transport.get_extra_info("peername") or ("?",))[0] \
             if request.transport else "?"
-        if self.allow is not None and peer not in self.allow:
-            return self._refuse(request, "address not allowed")
-        if not self._token_ok(request):
-            return self._refuse(request, "token needed")
-        if origin:
-            o = request.headers.get("Origin")
-            if o is not None and o not in (f"http://{request.host}", f"https://{request.host}"):
-                return self._refuse(request, "another origin")
-        return None
+        why = refusal(peer, request.query, request.headers, request.host, token=self.token,
+                      allow=self.allow, origin=origin)
+        return None if why is None else self._refuse(request, why)
 
     def _count(self, kind: str) -> None:
-        n = self.stats.by_kind.get(kind, 0)
-        self.stats.by_kind[kind] = n + 1
-        if n == 0:
+        if self.stats.count(kind) == 1:
             log.warning("web: %s; further ones are only counted", kind)
 
     # -- HTTP ----------------------------------------------------------------------------------
