@@ -11,7 +11,7 @@ import pytest
 
 mido = pytest.importorskip("mido", reason="MIDI needs the extra vj[midi] (mido)")
 
-from tests.conftest import show_thread  # noqa: E402
+from tests.conftest import show_thread, wait_for  # noqa: E402
 from vj.control.state import Command, ShowState, apply  # noqa: E402
 from vj.errors import VjError  # noqa: E402
 from vj.midi.mapping import MidiMap, Translator  # noqa: E402
@@ -157,17 +157,12 @@ def test_midi_learn_writes_a_mapping_that_loads_again(jack, tmp_path):
     assert m.cc == {(2, 21): "master"} and m.note == {44: "cut"} and m.pitchbend is None
 
 
-def _until(cond, limit):
-    t = time.perf_counter()
-    while not cond() and time.perf_counter() - t < limit:
-        time.sleep(0.0005)
-    return cond(), time.perf_counter() - t
-
-
 def _send_until(port, value, applied):
     """Send CC 7 ``value``; (applied within a second, seconds until it was)."""
+    t = time.perf_counter()
     port.send(cc(7, value))
-    return _until(applied, 1.0)
+    ok = wait_for(applied, timeout=1.0, step=0.0005)
+    return ok, time.perf_counter() - t
 
 
 @pytest.mark.slow
@@ -179,8 +174,7 @@ def test_a_cc_moves_master_within_one_frame_in_the_show(jack, drum_song, art_ban
                      midi_api="jack")
     show, th, out = show_thread(cfg)
     try:
-        ok, _ = _until(lambda: show.midi.input.port is not None, 10.0)
-        assert ok, show.midi.status()
+        assert wait_for(lambda: show.midi.input.port is not None, 10.0), show.midi.status()
         jack.send(cc(7, 0))                       # far from master 1.0: soft takeover holds
         time.sleep(0.3)
         assert show.state.master == 1.0
@@ -192,7 +186,7 @@ def test_a_cc_moves_master_within_one_frame_in_the_show(jack, drum_song, art_ban
             jack.send(cc(7, 127))
             time.sleep(0.1)
             jack.send(cc(7, 100))
-            if _until(lambda: show.state.master == pytest.approx(100 / 127), 1.0)[0]:
+            if wait_for(lambda: show.state.master == pytest.approx(100 / 127), 1.0, 0.0005):
                 break
         assert show.state.master == pytest.approx(100 / 127), show.midi.status()
         delays, resent = [], 0

@@ -6,6 +6,7 @@ name again every second, through one client of its own (:class:`PortLister`).  T
 render loop drains the buffer between frames."""
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import deque
@@ -70,10 +71,8 @@ class PortLister:
     def close(self) -> None:
         rt, self._rt = self._rt, None
         if rt is not None:
-            try:
+            with contextlib.suppress(Exception):
                 rt.delete()
-            except Exception:
-                pass
 
 
 class ClockMeter:
@@ -195,10 +194,8 @@ class MidiInput:
     def _close(self) -> None:
         p, self.port = self.port, None
         if p is not None:
-            try:
+            with contextlib.suppress(Exception):
                 p.close()
-            except Exception:
-                pass
 
     def stop(self) -> None:
         self._halt.set()

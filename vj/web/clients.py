@@ -2,8 +2,11 @@
 bucket), and the counts the summary reports."""
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
+
+log = logging.getLogger("vj.web")
 
 RATE, BURST = 60.0, 120.0    # messages per second per client, and its burst
 MAX_DROPPED, MAX_BAD = 600, 20   # a client past these is disconnected
@@ -23,10 +26,15 @@ class WebStats:
     disconnected: int = 0     # clients dropped for flooding, garbage or slowness
     by_kind: dict = field(default_factory=dict)
 
-    def count(self, kind: str) -> int:
-        """One more of ``kind`` (a refusal, a bad message); how many there are now."""
-        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
-        return self.by_kind[kind]
+    def count(self, kind: str, *totals: str) -> None:
+        """One more of ``kind`` (a refusal, a bad message, a disconnection) and of each
+        total named (``"bad"``, ``"refused"``, ``"disconnected"``); the first of a kind
+        is logged, the others only counted."""
+        for name in totals:
+            setattr(self, name, getattr(self, name) + 1)
+        n = self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+        if n == 1:
+            log.warning("web: %s; further ones are only counted", kind)
 
 
 class Client:

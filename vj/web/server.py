@@ -126,8 +126,7 @@ class WebRemote:
     def _refuse(self, request, why: str):
         from aiohttp import web
 
-        self.stats.refused += 1
-        self._count(why)
+        self.stats.count(why, "refused")
         if why == "token needed":
             return web.Response(status=401, text=(STATIC / "token.html").read_text(),
                                 content_type="text/html")
@@ -139,10 +138,6 @@ class WebRemote:
         why = refusal(peer, request.query, request.headers, request.host, token=self.token,
                       allow=self.allow, origin=origin)
         return None if why is None else self._refuse(request, why)
-
-    def _count(self, kind: str) -> None:
-        if self.stats.count(kind) == 1:
-            log.warning("web: %s; further ones are only counted", kind)
 
     # -- HTTP ----------------------------------------------------------------------------------
     async def _page(self, request):
@@ -194,8 +189,7 @@ class WebRemote:
         try:
             self._take(parse(body, self.names()), client=0)
         except Refused as e:
-            self.stats.bad += 1
-            self._count(f"bad command ({e})")
+            self.stats.count(f"bad command ({e})", "bad")
             return web.json_response({"ok": False, "error": str(e)}, status=400)
         return web.json_response({"ok": True})
 
@@ -226,13 +220,11 @@ class WebRemote:
                 elif msg.type == WSMsgType.BINARY:
                     self._message(c, None)
                 elif msg.type == WSMsgType.ERROR:   # oversized frames end here
-                    self.stats.bad += 1
-                    self.stats.disconnected += 1
-                    self._count("client disconnected (oversized or broken frame)")
+                    self.stats.count("client disconnected (oversized or broken frame)",
+                                     "bad", "disconnected")
                     break
                 if c.dropped > MAX_DROPPED or c.bad > MAX_BAD:
-                    self.stats.disconnected += 1
-                    self._count("client disconnected (flood or garbage)")
+                    self.stats.count("client disconnected (flood or garbage)", "disconnected")
                     await ws.close(code=1008, message=b"too many or bad messages")
                     break
         finally:
@@ -252,8 +244,7 @@ class WebRemote:
             self._take(parse(data, self.names()), client=c.id, c=c)
         except Refused as e:
             c.bad += 1
-            self.stats.bad += 1
-            self._count(f"bad message ({str(e).split(':')[0]})")
+            self.stats.count(f"bad message ({str(e).split(':')[0]})", "bad")
 
     def _take(self, parsed, client: int, c: Client | None = None) -> None:
         self.stats.accepted += 1
@@ -299,6 +290,5 @@ class WebRemote:
                                          for c in targets), return_exceptions=True)
         for c, r in zip(targets, results):
             if isinstance(r, asyncio.TimeoutError):     # a client too slow: dropped
-                self.stats.disconnected += 1
-                self._count("client too slow")
+                self.stats.count("client too slow", "disconnected")
                 await c.ws.close()
