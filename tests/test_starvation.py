@@ -52,9 +52,13 @@ def _slow_show(tmp_path, art_bank, *source, env=None):
                     "to starve anything")
     energies = [np.fromfile(f, np.float64) for f in sorted(tap.glob("energy-*.f64"))]
     analysed = [np.fromfile(f, np.float32) for f in sorted(tap.glob("analysed-*.f32"))]
+    published = [np.fromfile(f, np.float64) for f in sorted(tap.glob("published-*.f64"))]
     assert len(energies) == 1, "the audio process was started again"
+    s["published"] = published[0]
+    s["hogs"] = np.fromfile(tap / "hog.f64", np.float64).reshape(-1, 2)
     print(f"\n{SLOW_SIZE} at {s['fps']:.1f} fps: {s['audio']}; energy age "
-          f"{s['energy_age_ms']}; faults {s['fault_list']}")
+          f"{s['energy_age_ms']}; faults {s['fault_list']}; lock held "
+          f"{len(s['hogs'])} times")
     return s, energies[0], analysed[0]
 
 
@@ -65,13 +69,18 @@ def _check(s, energy, reference):
     # every hop of the audio that arrived while the show ran (the hops are 11.6 ms)
     span = a["published_to_s"] - a["published_from_s"]
     assert a["hops"] * a["hop_seconds"] >= 0.99 * span, (a, span)
-    # the render loop holds the lock for 300 ms every 2 s: an analysis that waited on
-    # it would publish nothing for at least 300 ms then, so that is the bound.  What the
-    # gaps are on an idle machine (16-48 ms: the sound server's blocks) is measured in
-    # docs/benchmarks.md; a machine's other load adds its own (157 ms from the sound
-    # server beside stress-ng, the show at 6 fps, every hop analysed)
+    # the render loop held the lock for 300 ms every 2 s (each time written down): an
+    # analysis that waited on it would publish nothing while it was held, every time.
+    # Hops go on being published through the holds.  One hold is left for the machine:
+    # a loaded machine can stall any process for that long (CI: 316 ms at a show's start,
+    # with no lock held).  What the longest gap is on an idle machine (16-48 ms: the
+    # sound server's blocks) is printed by this test (-s), in docs/benchmarks.md.
+    hogs, published = s["hogs"], s["published"]
+    assert len(hogs) >= SECONDS // 2 - 3, len(hogs)      # every 2 s of the show
+    during = [int(np.count_nonzero((published > a0) & (published < a1))) for a0, a1 in hogs]
+    silent = sum(1 for n in during if n == 0)
+    assert silent <= 1, (silent, during)
     hog_ms = float(HOG.split("/")[0]) * 1000
-    assert a["max_publication_gap_ms"] < hog_ms, a
     # the energy a frame reads after a stall is as old as the stall if the analysis
     # waited for it: every frame after a stall, 1 in 12 or more at these frame rates
     assert s["energy_age_ms"]["p99"] < hog_ms, s["energy_age_ms"]

@@ -17,9 +17,11 @@ class HopAnalysis:
     Hop numbers, the energy integral and the analysed time go on from what the board
     holds, so a restarted audio process continues the show's count."""
 
-    def __init__(self, source, params: EnergyParams, board: B.Board) -> None:
+    def __init__(self, source, params: EnergyParams, board: B.Board,
+                 engine: StreamingEnergy | None = None) -> None:
         self.source, self.params, self.board = source, params, board
-        self.engine = StreamingEnergy(params)
+        #: built ahead by a spare process (its mel filters import scipy.signal: ~1 s)
+        self.engine = engine or StreamingEnergy(params)
         ring, rate, hop = source.ring, source.rate, params.hop
         self.chunk = hop if rate == params.sr else max(64, int(hop * rate / params.sr))
         self.raw = np.zeros((self.chunk, ring.channels), np.float32)
@@ -42,7 +44,7 @@ class HopAnalysis:
         self._overruns0 = ring.overruns
         self._dropped0 = ring.dropped
         #: diagnostics (``VJ_AUDIO_TAP=DIR``, vj.engine.child): files that get each hop's
-        #: analysed samples and its published energy; None in a show
+        #: analysed samples, its published energy and its publication time; None in a show
         self.tap = None
 
     def reset(self) -> None:
@@ -75,6 +77,7 @@ class HopAnalysis:
                 if self.tap is not None:
                     self.tap[0].write(block.tobytes())
                     self.tap[1].write(np.float64(frame.energy).tobytes())
+                    self.tap[2].write(np.float64(now).tobytes())
                 acc[: self.filled - hop] = acc[hop:self.filled]
                 self.filled -= hop
                 self.integral += frame.energy * self.hop_s

@@ -6,6 +6,8 @@ publishes each hop on the shared board, the heartbeat says it is alive.  Faults 
 to the show as JSON lines on stdout.  It leaves with ``os._exit`` (never waiting on
 PortAudio): when the input is lost (the show starts a fresh process, which finds the
 device again by name), when the show closes its stdin, or when the show is gone.
+Started with ``--spare`` it prepares (imports, a file decoded, the analysis built) at
+the lowest priority and waits for ``go`` (vj.engine.launch).
 """
 from __future__ import annotations
 
@@ -13,92 +15,55 @@ import argparse
 import json
 import mmap
 import os
-import sys
 import threading
 import time
 
-#: Exit codes the show reads.
-EXIT_DONE, EXIT_ERROR, EXIT_LOST = 0, 2, 3
+from vj.engine.channel import EXIT_DONE, EXIT_ERROR, EXIT_LOST, GO, PLAY, STARTED, Channel, watch_parent
+
 #: Longest pause between two attempts to open a device that is not there (they start
 #: at 0.25 s and double): a device that comes back is found within about this long.
 RETRY_MAX = 1.0
 
-
-class Channel:
-    """JSON lines to the show.  Never blocks: stdout is non-blocking, and a message
-    that does not fit in the pipe is dropped (the show reads it all the time; a show
-    that does not is hung and will not miss it)."""
-
-    def __init__(self) -> None:
-        self.fd = sys.stdout.fileno()
-        try:
-            os.set_blocking(self.fd, False)
-        except (AttributeError, OSError):   # a platform without it: writes may block
-            pass
-        self.active: dict[str, str] = {}
-        self.dropped = 0
-
-    def send(self, _type: str, **kw) -> None:
-        data = (json.dumps({"t": _type, **kw}) + "\n").encode()
-        try:
-            os.write(self.fd, data)
-        except BlockingIOError:
-            self.dropped += 1
-        except OSError:          # the show is gone
-            os._exit(EXIT_DONE)
-
-    # the small part of vj.live.faults.Faults the capture and analysis use
-    def report(self, part: str, message: str) -> None:
-        if self.active.get(part) != message:
-            self.active[part] = message
-            self.send("fault", part=part, msg=message)
-
-    def clear(self, part: str, message: str | None = None) -> None:
-        if self.active.pop(part, None) is not None:
-            self.send("clear", part=part, msg=message or "")
+#: The nice value the audio process asks for once it runs (pro-audio set-ups allow it
+#: through RLIMIT_NICE, e.g. the ``audio`` group's limits.conf); refused quietly.
+NICE = -10
 
 
-def _watch_parent(ppid: int) -> None:
-    """Leave when the show closes stdin or dies (even by kill -9: the pipe closes)."""
-    if sys.platform.startswith("linux"):
-        try:   # and the kernel kills us if the show's thread that started us dies
-            import ctypes
-            import signal
-
-            ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))   # PR_SET_PDEATHSIG
-        except Exception:
-            pass
-    if os.getppid() != ppid:
-        os._exit(EXIT_DONE)
-    stdin = sys.stdin.buffer
-    while True:
-        line = stdin.readline()
-        if not line:
-            os._exit(EXIT_DONE)
-        cmd = line.decode(errors="replace").split()
-        if cmd[:1] == ["play"] and len(cmd) == 2:
-            PLAY.append(float(cmd[1]))
-            STARTED.set()
+def _raise_priority() -> int:
+    """Ask for :data:`NICE` for this thread and the ones it starts (PortAudio's, the file
+    feeder): on a loaded machine the scheduler then runs the audio first.  Returns the
+    nice value it runs at."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, NICE)
+    except (AttributeError, OSError):   # not allowed, or not POSIX: the default priority
+        pass
+    try:
+        return os.getpriority(os.PRIO_PROCESS, 0)
+    except (AttributeError, OSError):
+        return 0
 
 
-PLAY: list[float] = []
-STARTED = threading.Event()
+def _decode(args, ch: Channel):
+    """A file input's samples (a user's error: reported, exit)."""
+    from vj.audio.sources import FileSource
+    from vj.errors import VjError
+
+    try:
+        return FileSource(args.file, sr=args.sr).samples
+    except VjError as e:
+        ch.send("error", msg=str(e))
+        os._exit(EXIT_ERROR)
 
 
-def _open(args, ch: Channel, board):
-    """The input, or None after a user's error (``--strict``: reported, exit)."""
+def _open(args, ch: Channel, board, samples):
+    """The input: a file's decoded ``samples``, or the device (``--strict``: a user's
+    error is reported and the process leaves; otherwise it retries)."""
     from vj.engine import board as B
     from vj.errors import VjError
 
     if args.file:
-        from vj.audio.sources import FileSource
         from vj.engine.capture import FileInput
 
-        try:
-            samples = FileSource(args.file, sr=args.sr).samples
-        except VjError as e:
-            ch.send("error", msg=str(e))
-            os._exit(EXIT_ERROR)
         return FileInput(samples, sr=args.sr, loop=args.loop, report=ch.report)
     from vj.engine.capture import DeviceInput, reinit_portaudio
 
@@ -127,6 +92,35 @@ def _open(args, ch: Channel, board):
         backoff = min(backoff * 2, RETRY_MAX)
 
 
+#: A spare prepares at this nice value: it takes no CPU the show wants.
+IDLE_NICE = 19
+
+
+def _prepare(args, ch: Channel, nice: int | None = None):
+    """Imports, a file decoded, the analysis engine built (its filters import
+    scipy.signal: about 1 s).  ``nice``: for this thread only (Linux's nice is per
+    thread; the threads the main thread starts later do not inherit it)."""
+    if nice is not None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        except (AttributeError, OSError):
+            pass
+    from vj.audio.energy import EnergyParams
+    from vj.audio.streaming import StreamingEnergy
+    from vj.engine import analysis, capture  # noqa: F401  (before the input opens)
+    from vj.runtime import chaos
+
+    chaos.arm(t0=args.chaos_t0)
+    params = json.loads(args.params)
+    params = EnergyParams(**{k: tuple(v) if isinstance(v, list) else v
+                             for k, v in params.items()})
+    args.sr = params.sr
+    samples = _decode(args, ch) if args.file else None
+    if args.spare:
+        import soxr  # noqa: F401  (a device at another rate)
+    return params, samples, StreamingEnergy(params)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m vj.engine.child")
     ap.add_argument("--board-fd", type=int)
@@ -139,22 +133,34 @@ def main(argv=None) -> int:
     ap.add_argument("--pick", help="0-based channels, comma-separated")
     ap.add_argument("--start-wall", type=float, help="files: sample 0 fed at this time")
     ap.add_argument("--strict", action="store_true", help="the show's first start")
+    ap.add_argument("--spare", action="store_true",
+                    help="import (and decode a file), then wait for 'go' on stdin")
     ap.add_argument("--chaos-t0", type=float)
     ap.add_argument("--ppid", type=int, required=True)
     args = ap.parse_args(argv)
 
-    threading.Thread(target=_watch_parent, args=(args.ppid,), daemon=True,
+    threading.Thread(target=watch_parent, args=(args.ppid,), daemon=True,
                      name="vj-engine-parent").start()
-    from vj.audio.energy import EnergyParams
+    ch = Channel()
+    if args.spare:     # prepared at the lowest priority, then the word is awaited
+        box: list = []
+        prep = threading.Thread(target=lambda: box.append(_prepare(args, ch, IDLE_NICE)),
+                                name="vj-engine-prepare", daemon=True)
+        prep.start()
+        prep.join()
+        if not box:    # it failed (its traceback on stderr): the show restarts cold
+            os._exit(EXIT_ERROR)
+        ch.send("spare")
+        GO.wait()      # nothing of the show's is touched before it
+        if PLAY:
+            args.start_wall = PLAY[0]
+        params, samples, engine = box[0]
+    else:
+        params, samples, engine = _prepare(args, ch)
     from vj.engine import board as B
     from vj.engine.analysis import HopAnalysis
-    from vj.runtime import chaos
 
-    chaos.arm(t0=args.chaos_t0)
-    params = json.loads(args.params)
-    params = EnergyParams(**{k: tuple(v) if isinstance(v, list) else v
-                             for k, v in params.items()})
-    args.sr = params.sr
+    nice = _raise_priority()
     from vj.engine.board import board_size
 
     size = board_size(args.history)
@@ -168,17 +174,18 @@ def main(argv=None) -> int:
     board.ints[B.I_PHASE] = B.STARTING
     board.floats[B.F_LAST_PUBLISHED] = 0.0   # a restart's pause is not a publication gap
     board.floats[B.F_HEARTBEAT] = time.perf_counter()
-    ch = Channel()
-    src = _open(args, ch, board)
-    analysis = HopAnalysis(src, params, board)   # its imports too before "ready"
+    src = _open(args, ch, board, samples)
+    analysis = HopAnalysis(src, params, board, engine)
     tap = os.environ.get("VJ_AUDIO_TAP")
     if tap:   # diagnostics: what was analysed and published, hop by hop (tests)
         os.makedirs(tap, exist_ok=True)
-        analysis.tap = (open(os.path.join(tap, f"analysed-{os.getpid()}.f32"), "wb", buffering=0),
-                        open(os.path.join(tap, f"energy-{os.getpid()}.f64"), "wb", buffering=0))
+        analysis.tap = tuple(open(os.path.join(tap, f"{name}-{os.getpid()}.{kind}"), "wb",
+                                  buffering=0)
+                             for name, kind in (("analysed", "f32"), ("energy", "f64"),
+                                                ("published", "f64")))
     board.floats[B.F_RATE] = src.rate
     ch.send("ready", name=src.name, rate=src.rate, channels=src.ring.channels,
-            kind="file" if args.file else "device")
+            kind="file" if args.file else "device", nice=nice)
     if args.file:
         if args.start_wall is None:     # the show says when its first frame is
             board.ints[B.I_PHASE] = B.WAITING

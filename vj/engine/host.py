@@ -7,23 +7,25 @@ up: not a long GL call holding the interpreter lock, not a shader compile, not a
 bank being prepared.  If it dies, or stops beating (a PortAudio call that never
 returns, a lost device it cannot close), :class:`AudioEngine` kills it and starts a
 fresh one, which initialises PortAudio anew and finds the device again by name;
-meanwhile the show moves on decaying energy.  The show's own exit never waits on
-PortAudio: it closes the process's stdin and kills it if it has not left in 0.5 s.
+meanwhile the show moves on decaying energy.  The fresh one is a *spare*, started
+once the first has run for a second, that has done its imports and waits (see
+vj.engine.launch): a restart costs no imports.  The show's own exit never waits on
+PortAudio: it closes each process's stdin and kills it if it has not left in 0.5 s.
 """
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import json
 import logging
 import os
 import subprocess
-import sys
 import threading
 import time
 
 from vj.audio.energy import EnergyParams
 from vj.engine import board as B
-from vj.engine.child import EXIT_LOST
+from vj.engine import launch
+from vj.engine.channel import EXIT_LOST
 from vj.errors import AudioError
 from vj.runtime import chaos
 
@@ -40,6 +42,9 @@ OPEN_TIMEOUT = 120.0
 PLAY_LEAD = 0.03
 #: Longest pause before starting the process again after it died quickly again.
 RESTART_MAX = 1.0
+#: A spare is started once the running process has run this long (not while the show
+#: loads, nor while a replacement opens its input).
+SPARE_AFTER = 1.0
 
 
 class AudioEngine:
@@ -68,11 +73,22 @@ class AudioEngine:
                 self._mm = mmap.mmap(f.fileno(), size)
         self.board = B.Board(self._mm, self.history)
         self.board.init()
+        self.launch = launch.Launch(self.history, self.params, self._fd,
+                                    None if self._fd is not None else self._path,
+                                    audio_file=audio_file, loop=loop,
+                                    device=None if device is None else str(device),
+                                    pick=tuple(pick) if pick else None, chaos_t0=chaos_t0)
         self.name, self.rate, self.channels, self.kind = str(device or audio_file), 0, 1, ""
+        self.nice = 0      # the audio process's nice value (vj.engine.child.NICE)
         self.start_wall: float | None = None
         self.finished = False
         self.restarts = 0
         self._proc: subprocess.Popen | None = None
+        self._spare: subprocess.Popen | None = None
+        self._no_spare = False
+        #: a spare has done its imports and waits (vj.engine.launch)
+        self.spare_ready = False
+        self.spares_used = 0
         self._spawned = 0.0
         self._ready = threading.Event()
         self._error: str | None = None
@@ -81,46 +97,62 @@ class AudioEngine:
                                         daemon=True)
 
     # -- the process ---------------------------------------------------------------------
-    def _command(self, strict: bool) -> list[str]:
-        cmd = [sys.executable, "-m", "vj.engine.child", "--history", str(self.history),
-               "--params", json.dumps(dataclasses.asdict(self.params)),
-               "--ppid", str(os.getpid())]
-        cmd += ["--board-fd", str(self._fd)] if self._fd is not None else \
-            ["--board-path", self._path]
-        if self.audio_file:
-            cmd += ["--file", str(self.audio_file)] + (["--loop"] if self.loop else [])
-            if self.start_wall is not None:
-                cmd += ["--start-wall", repr(self.start_wall)]
-        else:
-            if self.device is not None:
-                cmd += ["--device", str(self.device)]
-            if self.pick:
-                cmd += ["--pick", ",".join(map(str, self.pick))]
-        if strict:
-            cmd.append("--strict")
-        if self.chaos_t0 is not None:
-            cmd += ["--chaos-t0", repr(self.chaos_t0)]
-        return cmd
-
     def _spawn(self, strict: bool) -> None:
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-               "MKL_NUM_THREADS": "1"}     # a hop's matrices are small: one core is enough
+        """A process started cold (the first, or when there is no live spare)."""
+        cmd = self.launch.command(strict=strict, start_wall=self.start_wall)
+        self._adopt(self.launch.spawn(cmd))
+
+    def _adopt(self, p: subprocess.Popen, read: bool = True) -> None:
         self._ready.clear()
         self._error = None
         self._spawned = time.perf_counter()
         self.board.ints[B.I_PHASE] = B.STARTING
-        p = subprocess.Popen(self._command(strict), stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, env=env,
-                             pass_fds=(self._fd,) if self._fd is not None else ())
         self._proc = p
-        threading.Thread(target=self._read, args=(p,), name="vj-audio-messages",
-                         daemon=True).start()
+        if read:    # a spare's messages are read from its start
+            threading.Thread(target=self._read, args=(p,), name="vj-audio-messages",
+                             daemon=True).start()
+
+    def _use_spare(self) -> bool:
+        """Wake the spare in the dead one's place; False when there is none ready (one
+        still preparing at its low priority could be slower than a fresh one)."""
+        p, ready = self._spare, self.spare_ready
+        self._spare, self.spare_ready = None, False
+        if p is None or not ready or p.poll() is not None:
+            launch.close(p)
+            return False
+        self._adopt(p, read=False)
+        if not launch.send(p, launch.go_line(self.start_wall)):
+            return True       # it died meanwhile: the watcher sees it and starts another
+        self.spares_used += 1
+        return True
+
+    def _keep_spare(self, now: float) -> None:
+        spare = self._spare
+        if spare is not None:
+            if spare.poll() is not None:   # it left by itself: restarts are cold from now
+                log.warning("the spare audio process left (exit %s); restarts start a fresh "
+                            "one", spare.returncode)
+                self._spare, self._no_spare, self.spare_ready = None, True, False
+        elif (not self._no_spare and not self._halt.is_set()
+              and int(self.board.ints[B.I_PHASE]) == B.RUNNING
+              and now - self._spawned > SPARE_AFTER):
+            try:
+                self._spare = self.launch.spawn(self.launch.command(spare=True))
+                threading.Thread(target=self._read, args=(self._spare,), daemon=True,
+                                 name="vj-audio-messages").start()
+            except Exception as e:   # no spare: a restart is cold, as before
+                log.warning("cannot start a spare audio process (%s); restarts start a "
+                            "fresh one", e)
+                self._no_spare = True
 
     def _read(self, p: subprocess.Popen) -> None:
         """The process's messages, until it closes its stdout."""
         for line in p.stdout:
             try:
                 m = json.loads(line)
+                if p is self._spare:    # not woken yet: nothing else it says is the show's
+                    self.spare_ready = m.get("t") == "spare"
+                    continue
                 self._message(m)
             except Exception as e:     # a garbled line: say so, read on
                 log.debug("audio process message %r: %s", line[:100], e)
@@ -129,7 +161,7 @@ class AudioEngine:
         kind = m.get("t")
         if kind == "ready":
             self.name, self.rate, self.channels = m["name"], m["rate"], m["channels"]
-            self.kind = m["kind"]
+            self.kind, self.nice = m["kind"], int(m.get("nice", 0))
             self._ready.set()
         elif kind == "error":
             self._error = m["msg"]
@@ -146,15 +178,6 @@ class AudioEngine:
         elif kind == "ended":
             self.finished = True
 
-    def _kill(self, p: subprocess.Popen | None) -> int | None:
-        if p is None:
-            return None
-        try:
-            p.kill()
-            return p.wait(timeout=1.0)
-        except Exception:      # unkillable for now (a device in the kernel): let it be
-            return None
-
     # -- the show ----------------------------------------------------------------------------
     def open(self, timeout: float = OPEN_TIMEOUT) -> "AudioEngine":
         """Start the process and wait until its input is open; the user's errors (an
@@ -168,7 +191,7 @@ class AudioEngine:
                 raise AudioError(f"the audio process could not start (exit {p.returncode}); "
                                  "run with VJ_DEBUG=1 for details")
             if time.perf_counter() > end:
-                self._kill(p)
+                launch.kill(p)
                 raise AudioError(f"the audio input did not open within {timeout:g} s")
         if self._error is not None:
             p.wait(timeout=5.0)
@@ -180,15 +203,8 @@ class AudioEngine:
         first, so the song starts at its first sample); then the process is watched."""
         if self.audio_file:
             self.start_wall = time.perf_counter() + PLAY_LEAD
-            self._send(f"play {self.start_wall!r}")
+            launch.send(self._proc, f"play {self.start_wall!r}")
         self._thread.start()
-
-    def _send(self, line: str) -> None:
-        try:
-            self._proc.stdin.write((line + "\n").encode())
-            self._proc.stdin.flush()
-        except (OSError, ValueError):   # it died meanwhile: the watcher starts another
-            pass
 
     def _supervise(self) -> None:
         quick = 0
@@ -198,15 +214,16 @@ class AudioEngine:
             code = p.poll()
             why = None
             if chaos.due("engine"):
-                code = self._kill(p)
+                code = launch.kill(p)
                 why = "the audio process was killed"
             elif code is None:
                 phase = int(self.board.ints[B.I_PHASE])
                 beat = max(float(self.board.floats[B.F_HEARTBEAT]), self._spawned)
                 if now - beat > HANG.get(phase, 2.0):
                     why = f"the audio process hung (no heartbeat for {now - beat:.1f} s)"
-                    self._kill(p)
+                    launch.kill(p)
                 else:
+                    self._keep_spare(now)
                     continue
             elif code != EXIT_LOST:   # a lost input is reported by the process itself
                 why = f"the audio process stopped (exit {code})"
@@ -219,7 +236,8 @@ class AudioEngine:
                 break
             self.restarts += 1
             try:
-                self._spawn(strict=False)
+                if not self._use_spare():
+                    self._spawn(strict=False)
             except Exception as e:   # cannot even start a process: try again soon
                 self.faults.report("engine", f"cannot start the audio process ({e})")
 
@@ -227,24 +245,15 @@ class AudioEngine:
         self._halt.set()
         if self._thread.is_alive():
             self._thread.join(timeout=2.0)
-        p = self._proc
-        if p is not None and p.poll() is None:
-            try:
-                p.stdin.close()          # it leaves at once (os._exit: no PortAudio)
-                p.wait(timeout=0.5)
-            except Exception:
-                self._kill(p)
+        launch.close(self._spare)
+        launch.close(self._proc)
         if self._fd is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(self._fd)
-            except OSError:
-                pass
             self._fd = None
         elif self._path:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(self._path)
-            except OSError:
-                pass
 
     close = stop
 

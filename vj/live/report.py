@@ -64,7 +64,8 @@ def summary(show, seconds: float) -> Summary:
                   "max_publication_gap_at_s": round(audio.max_gap_at - show.t0, 3),
                   "published_from_s": round(audio.published()[0] - show.t0, 3),
                   "published_to_s": round(audio.published()[1] - show.t0, 3),
-                  "restarts": audio.restarts},
+                  "restarts": audio.restarts, "spares_used": audio.spares_used,
+                  "nice": audio.nice},
         "render_scale": {"scale": rs.scale, "bicubic": rs.bicubic,
                          "fixed": rs.fixed is not None, "lowest": rs.lowest,
                          "changes": [{"t": round(w - show.t0, 3), "scale": s}

@@ -4,12 +4,14 @@
 once, at its first check after that many seconds of the show (``engine`` instead has
 the show kill its audio process then).  ``VJ_HOG="0.3/2"`` makes the render loop hold
 the interpreter lock for 0.3 s every 2 s, in a C call as a long GL call does (the
-starvation test); ``VJ_DECODE_DELAY=0.08`` makes every decode take 80 ms more (a slow
+starvation test; with ``VJ_AUDIO_TAP=DIR`` each hold's start and end go to
+``DIR/hog.f64``); ``VJ_DECODE_DELAY=0.08`` makes every decode take 80 ms more (a slow
 decoder, whatever the machine).  Unset, each hook is one test of a module global.
 """
 from __future__ import annotations
 
 import os
+import struct
 import time
 
 PARTS = ("input", "analysis", "engine", "osc", "dmx", "autogenre", "loader", "decode", "uniform",
@@ -84,6 +86,11 @@ def hog() -> None:
 
         _hog_next = now + _hog[1]
         ctypes.PyDLL(None).usleep(int(_hog[0] * 1e6))
+        tap = os.environ.get("VJ_AUDIO_TAP")
+        if tap:   # when the lock was held (the starvation test), after it was let go
+            os.makedirs(tap, exist_ok=True)
+            with open(os.path.join(tap, "hog.f64"), "ab") as f:
+                f.write(struct.pack("dd", now, time.perf_counter()))
 
 
 def slow_refine() -> None:
