@@ -245,8 +245,7 @@ class AudioEngine:
         self._halt.set()
         if self._thread.is_alive():
             self._thread.join(timeout=2.0)
-        launch.close(self._spare)
-        launch.close(self._proc)
+        launch.close(self._proc, self._spare)
         if self._fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self._fd)

@@ -7,11 +7,13 @@ decoded a file input) and then waits, touching nothing, until the show sends it
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import subprocess
 import sys
+import time
 
 from vj.audio.energy import EnergyParams
 
@@ -88,13 +90,16 @@ def kill(p: subprocess.Popen | None) -> int | None:
         return None
 
 
-def close(p: subprocess.Popen | None, wait: float = 0.5) -> None:
-    """Close its stdin (it leaves at once: os._exit, no PortAudio); kill it if it has
-    not left within ``wait`` seconds."""
-    if p is None or p.poll() is not None:
-        return
-    try:
-        p.stdin.close()
-        p.wait(timeout=wait)
-    except Exception:
-        kill(p)
+def close(*procs: subprocess.Popen | None, wait: float = 0.5) -> None:
+    """Close their stdins (each leaves at once: os._exit, no PortAudio); kill those that
+    have not left ``wait`` seconds later (one deadline for all)."""
+    procs = [p for p in procs if p is not None and p.poll() is None]
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.stdin.close()
+    end = time.perf_counter() + wait
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.0, end - time.perf_counter()))
+        except Exception:
+            kill(p)
