@@ -252,3 +252,18 @@ def test_cross_floor_keeps_a_drumless_intro_from_being_stretched():
           f"{intro[None]:.3f}")
     assert LIVE.cross_floor_db is not None
     assert r[LIVE.cross_floor_db] > r[None] and intro[LIVE.cross_floor_db] < intro[None]
+
+
+def test_the_numpy_mel_filterbank_is_librosas():
+    # the audio process builds its filters without librosa (a second of CPU at each
+    # start); they must stay librosa's, or the live energy drifts from the reference
+    import librosa
+
+    from vj.audio.mel import mel_filters
+
+    for sr, n_fft, n_mels in ((22050, 1024, 64), (22050, 2048, 128), (44100, 2048, 40),
+                              (16000, 512, 96)):
+        ref = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)
+        ours = mel_filters(sr, n_fft, n_mels)
+        assert ours.shape == ref.shape and ours.dtype == np.float32
+        np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-6 * ref.max())

@@ -163,9 +163,10 @@ def test_a_killed_audio_process_is_replaced_and_the_song_goes_on_where_it_is(lon
     eng, faults = _engine(long_song)
     try:
         assert wait_for(lambda: eng.hops > 50, 10.0), "no hops from the audio process"
-        # the spare: started a second after the first runs, imports (1.6 s here when idle,
-        # several seconds on a loaded machine) and the song decoded; 20 s is the bound the
-        # engine itself gives a starting process (HANG)
+        # the spare: started when the first is ready, imports (about a second of CPU) and
+        # the song decoded when the CPUs are otherwise idle, which on a loaded machine
+        # takes several seconds; 20 s is the bound the engine gives a starting process
+        # (HANG)
         assert wait_for(lambda: eng.spare_ready, 20.0), "no spare audio process"
         spare = eng._spare.pid
         old = eng.pid
@@ -257,8 +258,8 @@ def test_the_audio_process_leaves_when_the_show_is_killed(long_song, art_bank):
 
         def engines():
             return [c for c in show.children() if "vj.engine.child" in " ".join(c.cmdline())]
-        # the running one and its spare (a spare is started a second after the first runs;
-        # 20 s is the bound the engine gives a starting process)
+        # the running one and its spare (started when the first is ready; 20 s is the
+        # bound the engine gives a starting process)
         assert wait_for(lambda: len(engines()) == 2, 20.0), engines()
         children = engines()
         p.send_signal(signal.SIGKILL)

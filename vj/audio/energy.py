@@ -187,10 +187,10 @@ def _reduce(mel_power: np.ndarray, how: str) -> np.ndarray:
 
 
 def mel_filterbank(params: EnergyParams) -> np.ndarray:
-    import librosa
+    """librosa's default mel filterbank for ``params`` (vj.audio.mel, without librosa)."""
+    from vj.audio.mel import mel_filters
 
-    return librosa.filters.mel(sr=params.sr, n_fft=params.n_fft, n_mels=params.n_mels).astype(
-        np.float32)
+    return mel_filters(params.sr, params.n_fft, params.n_mels)
 
 
 def full_scale_power(params: EnergyParams) -> float:

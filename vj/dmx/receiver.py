@@ -53,7 +53,7 @@ class DmxReceiver:
         self.allow = None if not allow else set(allow)
         self.faults = faults
         self.merger = Merger(protocol, list(htp))
-        self.packets = 0            # every datagram
+        self.packets = 0            # every datagram, once handled
         self.good = 0               # packets of our universe taken into the merge
         self.bad = 0
         self.other = 0              # well-formed, but another universe or packet type
@@ -160,8 +160,17 @@ class DmxReceiver:
             self.seq += 1
 
     def handle(self, data, sender, now: float) -> bool:
-        """One datagram; True if it changed the universe (also used by tests)."""
-        self.packets += 1
+        """One datagram; True if it changed the universe (also used by tests).
+
+        ``packets`` counts it once it is fully counted by kind, so that a reader who
+        sees N packets also sees their kinds (CI once read ``good`` a moment early).
+        """
+        try:
+            return self._handle(data, sender, now)
+        finally:
+            self.packets += 1
+
+    def _handle(self, data, sender, now: float) -> bool:
         if self.allow is not None and sender[0] not in self.allow:
             self._bad("sender not allowed", f"{sender[0]} is not in --dmx-allow")
             return False

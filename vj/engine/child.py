@@ -92,19 +92,31 @@ def _open(args, ch: Channel, board, samples):
         backoff = min(backoff * 2, RETRY_MAX)
 
 
-#: A spare prepares at this nice value: it takes no CPU the show wants.
+#: A spare prepares at this nice value where Linux's idle policy (SCHED_IDLE) is refused.
 IDLE_NICE = 19
 
 
-def _prepare(args, ch: Channel, nice: int | None = None):
-    """Imports, a file decoded, the analysis engine built (its filters import
-    scipy.signal: about 1 s).  ``nice``: for this thread only (Linux's nice is per
-    thread; the threads the main thread starts later do not inherit it)."""
-    if nice is not None:
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
-        except (AttributeError, OSError):
-            pass
+def _idle_thread() -> None:
+    """This thread (and those it starts) runs only when a CPU has nothing else to do:
+    the idle policy where there is one (any user may take it), else nice 19.  Linux
+    keeps both per thread, so the thread that later runs the audio is not touched."""
+    tid = threading.get_native_id()
+    try:
+        os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
+        return
+    except (AttributeError, OSError):
+        pass
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, IDLE_NICE)
+    except (AttributeError, OSError):
+        pass
+
+
+def _prepare(args, ch: Channel, idle: bool = False):
+    """Imports, a file decoded, the analysis engine built.  ``idle``: a spare's, in a
+    thread of its own that takes no CPU the show wants (:func:`_idle_thread`)."""
+    if idle:
+        _idle_thread()
     from vj.audio.energy import EnergyParams
     from vj.audio.streaming import StreamingEnergy
     from vj.engine import analysis, capture  # noqa: F401  (before the input opens)
@@ -142,9 +154,9 @@ def main(argv=None) -> int:
     threading.Thread(target=watch_parent, args=(args.ppid,), daemon=True,
                      name="vj-engine-parent").start()
     ch = Channel()
-    if args.spare:     # prepared at the lowest priority, then the word is awaited
+    if args.spare:     # prepared when the CPUs are idle, then the word is awaited
         box: list = []
-        prep = threading.Thread(target=lambda: box.append(_prepare(args, ch, IDLE_NICE)),
+        prep = threading.Thread(target=lambda: box.append(_prepare(args, ch, idle=True)),
                                 name="vj-engine-prepare", daemon=True)
         prep.start()
         prep.join()

@@ -8,8 +8,8 @@ bank being prepared.  If it dies, or stops beating (a PortAudio call that never
 returns, a lost device it cannot close), :class:`AudioEngine` kills it and starts a
 fresh one, which initialises PortAudio anew and finds the device again by name;
 meanwhile the show moves on decaying energy.  The fresh one is a *spare*, started
-once the first has run for a second, that has done its imports and waits (see
-vj.engine.launch): a restart costs no imports.  The show's own exit never waits on
+while the show loads, that has done its imports and waits (see vj.engine.launch): a
+restart costs no imports.  The show's own exit never waits on
 PortAudio: it closes each process's stdin and kills it if it has not left in 0.5 s.
 """
 from __future__ import annotations
@@ -42,8 +42,9 @@ OPEN_TIMEOUT = 120.0
 PLAY_LEAD = 0.03
 #: Longest pause before starting the process again after it died quickly again.
 RESTART_MAX = 1.0
-#: A spare is started once the running process has run this long (not while the show
-#: loads, nor while a replacement opens its input).
+#: The first spare is started as soon as the first process is ready, and prepares
+#: while the show loads; after a restart the next one waits until the replacement has
+#: run this long (not while it opens its input).
 SPARE_AFTER = 1.0
 
 
@@ -136,14 +137,17 @@ class AudioEngine:
         elif (not self._no_spare and not self._halt.is_set()
               and int(self.board.ints[B.I_PHASE]) == B.RUNNING
               and now - self._spawned > SPARE_AFTER):
-            try:
-                self._spare = self.launch.spawn(self.launch.command(spare=True))
-                threading.Thread(target=self._read, args=(self._spare,), daemon=True,
-                                 name="vj-audio-messages").start()
-            except Exception as e:   # no spare: a restart is cold, as before
-                log.warning("cannot start a spare audio process (%s); restarts start a "
-                            "fresh one", e)
-                self._no_spare = True
+            self._start_spare()
+
+    def _start_spare(self) -> None:
+        try:
+            self._spare = self.launch.spawn(self.launch.command(spare=True))
+            threading.Thread(target=self._read, args=(self._spare,), daemon=True,
+                             name="vj-audio-messages").start()
+        except Exception as e:   # no spare: a restart is cold, as before
+            log.warning("cannot start a spare audio process (%s); restarts start a "
+                        "fresh one", e)
+            self._no_spare = True
 
     def _read(self, p: subprocess.Popen) -> None:
         """The process's messages, until it closes its stdout."""
@@ -196,6 +200,7 @@ class AudioEngine:
         if self._error is not None:
             p.wait(timeout=5.0)
             raise AudioError(self._error)
+        self._start_spare()   # it prepares while the show loads GL, banks and models
         return self
 
     def start(self) -> None:
