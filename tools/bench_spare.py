@@ -16,15 +16,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def wait_for(cond, timeout: float) -> bool:
-    end = time.perf_counter() + timeout
-    while time.perf_counter() < end:
-        if cond():
-            return True
-        time.sleep(0.01)
-    return cond()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kills", type=int, default=3, help="kills of each kind (default 3)")
@@ -43,6 +34,8 @@ def main() -> None:
 
 def one_kill(eng, *, spare: bool, memory: bool) -> None:
     import psutil
+
+    from tests.conftest import wait_for
 
     eng.open().start()
     try:

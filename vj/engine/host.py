@@ -8,9 +8,9 @@ bank being prepared.  If it dies, or stops beating (a PortAudio call that never
 returns, a lost device it cannot close), :class:`AudioEngine` kills it and starts a
 fresh one, which initialises PortAudio anew and finds the device again by name;
 meanwhile the show moves on decaying energy.  The fresh one is a *spare*, started
-while the show loads, that has done its imports and waits (see vj.engine.launch): a
-restart costs no imports.  The show's own exit never waits on
-PortAudio: it closes each process's stdin and kills it if it has not left in 0.5 s.
+while the show loads, that has done its imports and waits (vj.engine.launch).  The
+show's exit never waits on PortAudio: it closes each process's stdin and kills it
+if it has not left in 0.5 s.
 """
 from __future__ import annotations
 
@@ -110,8 +110,7 @@ class AudioEngine:
         self.board.ints[B.I_PHASE] = B.STARTING
         self._proc = p
         if read:    # a spare's messages are read from its start
-            threading.Thread(target=self._read, args=(p,), name="vj-audio-messages",
-                             daemon=True).start()
+            self._listen(p)
 
     def _use_spare(self) -> bool:
         """Wake the spare in the dead one's place; False when there is none ready (one
@@ -142,12 +141,15 @@ class AudioEngine:
     def _start_spare(self) -> None:
         try:
             self._spare = self.launch.spawn(self.launch.command(spare=True))
-            threading.Thread(target=self._read, args=(self._spare,), daemon=True,
-                             name="vj-audio-messages").start()
+            self._listen(self._spare)
         except Exception as e:   # no spare: a restart is cold, as before
             log.warning("cannot start a spare audio process (%s); restarts start a "
                         "fresh one", e)
             self._no_spare = True
+
+    def _listen(self, p: subprocess.Popen) -> None:
+        threading.Thread(target=self._read, args=(p,), name="vj-audio-messages",
+                         daemon=True).start()
 
     def _read(self, p: subprocess.Popen) -> None:
         """The process's messages, until it closes its stdout."""
