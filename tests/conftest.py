@@ -37,6 +37,24 @@ def wait_for(cond, timeout: float = 5.0, step: float = 0.01) -> bool:
     return bool(cond())
 
 
+def audio_processes(pid: int) -> list:
+    """The show's audio processes (vj.engine.child) alive now, each with whether it was
+    started as a spare: ``[(psutil.Process, bool)]``.  A child that has just left (a
+    zombie not yet reaped) or vanished between the listing and the read is not counted:
+    the show runs short helpers too (``ldconfig -p``, from ctypes' find_library)."""
+    import psutil
+
+    out = []
+    for c in psutil.Process(pid).children():
+        try:
+            cmd = c.cmdline()
+        except psutil.NoSuchProcess:          # ZombieProcess is one
+            continue
+        if "vj.engine.child" in cmd:
+            out.append((c, "--spare" in cmd))
+    return out
+
+
 def run_vj(*args, timeout=300, cwd=None):
     """Run the real `vj` command line in a subprocess."""
     return subprocess.run([sys.executable, "-m", "vj", *map(str, args)], capture_output=True,

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.conftest import grown_bytes, one_line_error, run_vj, wait_for
+from tests.conftest import audio_processes, grown_bytes, one_line_error, run_vj, wait_for
 from vj.audio.energy import EnergyFrame
 from vj.audio.streaming import LIVE_PARAMS, StreamingEnergy
 from vj.audio.synth import click_train, drum_and_chords
@@ -254,10 +254,8 @@ def test_the_audio_process_leaves_when_the_show_is_killed(long_song, art_bank):
                           "--size", "64x48", "--duration", "30"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        show = psutil.Process(p.pid)
-
         def engines():
-            return [c for c in show.children() if "vj.engine.child" in " ".join(c.cmdline())]
+            return [c for c, _ in audio_processes(p.pid)]
         # the running one and its spare (started when the first is ready; 20 s is the
         # bound the engine gives a starting process)
         assert wait_for(lambda: len(engines()) == 2, 20.0), engines()
@@ -267,9 +265,12 @@ def test_the_audio_process_leaves_when_the_show_is_killed(long_song, art_bank):
         # each watches its stdin (closed with the show) and its parent's pid every 0.1 s
         # (the spare its stdin), and the kernel sends it SIGKILL when the show dies
         # (PR_SET_PDEATHSIG)
-        gone = wait_for(lambda: all(not c.is_running() or c.status() == psutil.STATUS_ZOMBIE
-                                    for c in children), 2.0)
-        assert gone, children
+        def left(c) -> bool:
+            try:
+                return not c.is_running() or c.status() == psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:     # reaped between the two reads
+                return True
+        assert wait_for(lambda: all(left(c) for c in children), 2.0), children
     finally:
         if p.poll() is None:
             p.kill()
