@@ -1,5 +1,9 @@
 """A second Ableton Link peer for tests/test_tempo.py: joins at BPM, waits for vj to
-join the session, then sends N OSC cuts to vj at uneven times between beats."""
+join the session, then sends N OSC cuts to vj at uneven times between beats.
+
+    link_peer.py BPM PORT N [LINGER_S [READY_FILE]]
+
+READY_FILE is created once its Link session runs (the test starts vj after it)."""
 import asyncio
 import socket
 import sys
@@ -13,6 +17,8 @@ async def main(bpm: float, port: int, cuts: int) -> None:
 
     link = Link(bpm)
     link.enabled = True
+    if len(sys.argv) > 5:
+        open(sys.argv[5], "w").close()
     t0 = time.time()
     while link.num_peers < 1 and time.time() - t0 < 20:
         await asyncio.sleep(0.05)

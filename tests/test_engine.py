@@ -168,7 +168,7 @@ def test_a_killed_audio_process_is_replaced_and_the_song_goes_on_where_it_is(lon
         # takes several seconds; 20 s is the bound the engine gives a starting process
         # (HANG)
         assert wait_for(lambda: eng.spare_ready, 20.0), "no spare audio process"
-        spare = eng._spare.pid
+        spare = eng.spare_pid
         old = eng.pid
         os.kill(old, signal.SIGKILL)
         killed = time.perf_counter()
@@ -224,16 +224,16 @@ def test_without_a_live_spare_the_audio_process_is_started_cold(long_song):
     eng, faults = _engine(long_song)
     try:
         assert wait_for(lambda: eng.spare_ready, 20.0)
-        spare = eng._spare.pid
+        spare = eng.spare_pid
         os.kill(spare, signal.SIGKILL)
-        assert wait_for(lambda: not eng.spare_ready and eng._spare is None, 2.0)
+        assert wait_for(lambda: not eng.spare_ready and eng.spare_pid is None, 2.0)
         old, hops = eng.pid, eng.hops
         os.kill(old, signal.SIGKILL)
         # a cold start imports and decodes: the engine gives a starting process 20 s (HANG)
         assert wait_for(lambda: eng.hops > hops + 20, 20.0), faults.listing()
         assert eng.pid not in (old, spare) and eng.restarts == 1 and eng.spares_used == 0
         time.sleep(1.5)                 # longer than SPARE_AFTER: none is started again
-        assert eng._spare is None
+        assert eng.spare_pid is None
     finally:
         eng.stop()
 

@@ -43,7 +43,7 @@ def test_held_commands_land_on_the_bar():
 
 
 @pytest.mark.slow
-def test_link_tempo_is_adopted_and_cuts_land_on_the_bar(art_bank, drum_song):
+def test_link_tempo_is_adopted_and_cuts_land_on_the_bar(art_bank, drum_song, tmp_path):
     pytest.importorskip("aalink", reason="Ableton Link needs the extra vj[link] (aalink)")
     why = netns_skip_reason()
     if why:
@@ -51,8 +51,15 @@ def test_link_tempo_is_adopted_and_cuts_land_on_the_bar(art_bank, drum_song):
     port = 7000   # the namespace is new: its ports are all free
     peer = Path(__file__).with_name("link_peer.py")
     py = sys.executable
+    ready = tmp_path / "peer-ready"
+    # When two Link sessions meet, the one older by more than 0.5 s wins, and within
+    # 0.5 s the lower random session id (Ableton Link, Sessions.hpp: SESSION_EPS): so vj
+    # starts 1 s after the peer's session runs, as it would beside a set already playing
+    # (a loaded machine once slowed the peer's start until vj's session won the tie).
     script = (f"ip link set lo up; ip link set lo multicast on; "
-              f"'{py}' '{peer}' 130 {port} 4 8 & "
+              f"'{py}' '{peer}' 130 {port} 4 8 '{ready}' & "
+              f"i=0; while [ ! -e '{ready}' ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); "
+              f"done; sleep 1; "
               f"'{py}' -m vj live --headless --bank '{art_bank}' --audio-file '{drum_song}' "
               f"--duration 8 --size 64x48 --link --quantize bar --osc-host 127.0.0.1 "
               f"--osc-port {port}; wait")

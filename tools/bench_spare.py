@@ -42,13 +42,13 @@ def one_kill(eng, *, spare: bool, memory: bool) -> None:
         if not (wait_for(lambda: eng.hops > 50, 20) and wait_for(lambda: eng.spare_ready, 20)):
             sys.exit("the audio process or its spare did not start")
         if memory:
-            for name, pid in (("running", eng.pid), ("spare", eng._spare.pid)):
+            for name, pid in (("running", eng.pid), ("spare", eng.spare_pid)):
                 m = psutil.Process(pid).memory_full_info()
                 print(f"{name} audio process: {m.uss / 1e6:.0f} MB own (USS), "
                       f"{m.rss / 1e6:.0f} MB resident")
         if not spare:
-            os.kill(eng._spare.pid, signal.SIGKILL)
-            wait_for(lambda: eng._spare is None, 2)
+            os.kill(eng.spare_pid, signal.SIGKILL)
+            wait_for(lambda: eng.spare_pid is None, 2)
         hops, t = eng.hops, time.perf_counter()
         os.kill(eng.pid, signal.SIGKILL)
         ok = wait_for(lambda: eng.hops > hops + 1, 20)

@@ -26,6 +26,7 @@ from vj.audio.energy import EnergyParams
 from vj.engine import board as B
 from vj.engine import launch
 from vj.engine.channel import EXIT_LOST
+from vj.engine.spare import Spare
 from vj.errors import AudioError
 from vj.runtime import chaos
 
@@ -85,11 +86,7 @@ class AudioEngine:
         self.finished = False
         self.restarts = 0
         self._proc: subprocess.Popen | None = None
-        self._spare: subprocess.Popen | None = None
-        self._no_spare = False
-        #: a spare has done its imports and waits (vj.engine.launch)
-        self.spare_ready = False
-        self.spares_used = 0
+        self._spare = Spare(self.launch, self._listen)
         self._spawned = 0.0
         self._ready = threading.Event()
         self._error: str | None = None
@@ -113,39 +110,14 @@ class AudioEngine:
             self._listen(p)
 
     def _use_spare(self) -> bool:
-        """Wake the spare in the dead one's place; False when there is none ready (one
-        still preparing at its low priority could be slower than a fresh one)."""
-        p, ready = self._spare, self.spare_ready
-        self._spare, self.spare_ready = None, False
-        if p is None or not ready or p.poll() is not None:
-            launch.close(p)
+        """Wake the spare in the dead one's place; False when there is none ready."""
+        p = self._spare.take()
+        if p is None:
             return False
         self._adopt(p, read=False)
-        if not launch.send(p, launch.go_line(self.start_wall)):
-            return True       # it died meanwhile: the watcher sees it and starts another
-        self.spares_used += 1
-        return True
-
-    def _keep_spare(self, now: float) -> None:
-        spare = self._spare
-        if spare is not None:
-            if spare.poll() is not None:   # it left by itself: restarts are cold from now
-                log.warning("the spare audio process left (exit %s); restarts start a fresh "
-                            "one", spare.returncode)
-                self._spare, self._no_spare, self.spare_ready = None, True, False
-        elif (not self._no_spare and not self._halt.is_set()
-              and int(self.board.ints[B.I_PHASE]) == B.RUNNING
-              and now - self._spawned > SPARE_AFTER):
-            self._start_spare()
-
-    def _start_spare(self) -> None:
-        try:
-            self._spare = self.launch.spawn(self.launch.command(spare=True))
-            self._listen(self._spare)
-        except Exception as e:   # no spare: a restart is cold, as before
-            log.warning("cannot start a spare audio process (%s); restarts start a "
-                        "fresh one", e)
-            self._no_spare = True
+        if launch.send(p, launch.go_line(self.start_wall)):
+            self._spare.used += 1
+        return True       # if it died meanwhile, the watcher sees it and starts another
 
     def _listen(self, p: subprocess.Popen) -> None:
         threading.Thread(target=self._read, args=(p,), name="vj-audio-messages",
@@ -156,10 +128,8 @@ class AudioEngine:
         for line in p.stdout:
             try:
                 m = json.loads(line)
-                if p is self._spare:    # not woken yet: nothing else it says is the show's
-                    self.spare_ready = m.get("t") == "spare"
-                    continue
-                self._message(m)
+                if not self._spare.heard(p, m):
+                    self._message(m)
             except Exception as e:     # a garbled line: say so, read on
                 log.debug("audio process message %r: %s", line[:100], e)
 
@@ -202,7 +172,7 @@ class AudioEngine:
         if self._error is not None:
             p.wait(timeout=5.0)
             raise AudioError(self._error)
-        self._start_spare()   # it prepares while the show loads GL, banks and models
+        self._spare.start()   # it prepares while the show loads GL, banks and models
         return self
 
     def start(self) -> None:
@@ -229,8 +199,9 @@ class AudioEngine:
                 if now - beat > HANG.get(phase, 2.0):
                     why = f"the audio process hung (no heartbeat for {now - beat:.1f} s)"
                     launch.kill(p)
-                else:
-                    self._keep_spare(now)
+                else:    # the next spare once the running one has run SPARE_AFTER
+                    self._spare.watch(not self._halt.is_set() and phase == B.RUNNING
+                                      and now - self._spawned > SPARE_AFTER)
                     continue
             elif code != EXIT_LOST:   # a lost input is reported by the process itself
                 why = f"the audio process stopped (exit {code})"
@@ -252,7 +223,7 @@ class AudioEngine:
         self._halt.set()
         if self._thread.is_alive():
             self._thread.join(timeout=2.0)
-        launch.close(self._proc, self._spare)
+        launch.close(self._proc, self._spare.proc)
         if self._fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self._fd)
@@ -280,6 +251,19 @@ class AudioEngine:
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
+
+    @property
+    def spare_pid(self) -> int | None:
+        return self._spare.proc.pid if self._spare.proc is not None else None
+
+    @property
+    def spare_ready(self) -> bool:
+        """A spare has done its imports and waits (vj.engine.spare)."""
+        return self._spare.ready
+
+    @property
+    def spares_used(self) -> int:
+        return self._spare.used
 
     @property
     def hops(self) -> int:
