@@ -108,7 +108,7 @@ def test_personality_decodes_channels_at_the_start_address():
     f[101] = 21
     vals = BASIC.decode(f, 100)
     assert vals["master"] == 0x1234 and vals["preset"] == 21 and BASIC.footprint == 12
-    assert load_personality().mode("extended").footprint == 16
+    assert load_personality().mode("extended").footprint == 17
     assert select(0, 5) is None and select(1, 5) == 0 and select(21, 5) == 2
     assert select(51, 5) is None                      # past the list: keep
     covered = sorted(v for lo, hi, _, _ in CONTROL for v in range(lo, hi + 1))

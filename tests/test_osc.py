@@ -23,7 +23,8 @@ def _state():
 def server():
     s = OscServer(host="127.0.0.1", port=0, names=lambda: {"preset": PRESETS, "bank": BANKS},
                   status=lambda: {"fps": 59.9, "preset": "techno", "energy": 0.25,
-                                  "latency_ms": 21.0, "dropped": 3, "scale": 0.75}).start()
+                                  "latency_ms": 21.0, "dropped": 3, "scale": 0.75,
+                                  "master": 0.4, "set": "song 2/3 B"}).start()
     yield s
     s.stop()
 
@@ -103,8 +104,10 @@ def test_status_replies_to_the_sender(server):
     data, _ = c._sock.recvfrom(4096)
     msg = OscMessage(data)
     assert msg.address == "/vj/status"
-    fps, preset, energy, latency, dropped, bad, fault, midi, scale, dmx = msg.params
+    # the first ten in their old order (desks read them by position), then what came since
+    fps, preset, energy, latency, dropped, bad, fault, midi, scale, dmx, master, set_ = msg.params
     assert (preset, dropped, bad, fault, midi, scale, dmx) == ("techno", 3, 0, "", "", 0.75, "")
+    assert master == pytest.approx(0.4) and set_ == "song 2/3 B"
     assert fps == pytest.approx(59.9, abs=1e-4) and latency == pytest.approx(21.0)
 
 

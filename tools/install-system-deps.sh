@@ -12,6 +12,8 @@
 #   liblo-tools       a real OSC peer for the tests (oscsend, oscdump)
 #   ola               a real Art-Net and sACN sender for the tests (olad, ola_set_dmx)
 #   chromium          a real browser for the web remote's tests (driven by Playwright)
+#   qlcplus           a real lighting desk: the tests load vj's QLC+ fixture in it and check
+#                     it against the fixtures QLC+ ships
 #   python3-venv      only where the system Python lacks ensurepip
 # Everything else (FFmpeg in PyAV, libsndfile in soundfile) comes in the wheels.
 set -eu
@@ -34,6 +36,7 @@ command -v stress-ng >/dev/null 2>&1 || missing="$missing stress-ng"
 command -v oscsend >/dev/null 2>&1 || missing="$missing liblo-tools"
 command -v olad >/dev/null 2>&1 || missing="$missing ola"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v qlcplus >/dev/null 2>&1 || missing="$missing qlcplus"
 python3 -c 'import ensurepip' 2>/dev/null || missing="$missing python3-venv"
 
 [ -z "$missing" ] && exit 0

@@ -201,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_bench_parser(sub)
     add_live_parser(sub)
     add_devices_parser(sub)
+    from vj.supervisor.cli import add_show_parser, live_entry
+    from vj.web.token import add_web_parser
+
+    sub.choices["live"].set_defaults(func=live_entry)
+    add_show_parser(sub, sub.choices["live"])
+    add_web_parser(sub)
     return ap
 
 
@@ -224,7 +230,10 @@ def _unexpected(e: BaseException) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    if args.command == "live":     # as typed: the show file's options give way to it
+        args.live_argv = argv[argv.index("live") + 1:]
     try:
         return args.func(args)
     except VjError as e:

@@ -17,6 +17,11 @@ from vj.errors import VjError
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent.parent / "presets" / "osc"
 MAX_STRING = 256
+MAX_STEP = 10_000          # the highest song or cue number
+#: Addresses that fire once on a press (a 0 is the button's release)
+TRIGGERS = {"/vj/preset/next": "preset_next", "/vj/preset/prev": "preset_prev", "/vj/cut": "cut",
+            "/vj/tap": "tap", "/vj/status": "status", "/vj/go": "go", "/vj/back": "back",
+            "/vj/cue/store": "cue_store"}
 
 
 class BadMessage(Exception):
@@ -98,6 +103,15 @@ def _name(args, address) -> str:
     return s
 
 
+def _step(args, address, *, lowest: int) -> int:
+    """A song or cue number (a whole number; desks often send it as a float)."""
+    x = _number(args, address)
+    if x != int(x) or not lowest <= x <= MAX_STEP:
+        raise BadMessage("out of range", f"{address} takes a whole number {lowest}..{MAX_STEP}, "
+                         f"got {args[0]}")
+    return int(x)
+
+
 def _none(args, address) -> None:
     # desks often send a trigger with a 1 (press) and 0 (release): act on press only
     if len(args) > 1:
@@ -160,13 +174,13 @@ def parse_message(address: str, args: list, profile: DeskProfile) -> Command | N
         raise BadMessage("unknown address", address[:64])
     if address == "/vj/preset":
         return Command("preset", _name(args, address))
-    if address in ("/vj/preset/next", "/vj/preset/prev", "/vj/cut", "/vj/tap", "/vj/status"):
+    if address in TRIGGERS:
         _none(args, address)
         if args and not args[0]:
             return None  # button release
-        action = {"/vj/preset/next": "preset_next", "/vj/preset/prev": "preset_prev",
-                  "/vj/cut": "cut", "/vj/tap": "tap", "/vj/status": "status"}[address]
-        return Command(action)
+        return Command(TRIGGERS[address])
+    if address in ("/vj/song", "/vj/cue"):
+        return Command(address[4:], _step(args, address, lowest=1 if address == "/vj/song" else 0))
     if address == "/vj/bank":
         return Command("bank", _name(args, address))
     if address == "/vj/fit":

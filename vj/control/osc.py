@@ -256,6 +256,8 @@ class OscServer:
         b.add_arg(str(st.get("midi") or "")[:200])    # the MIDI input, "" when none
         b.add_arg(float(st.get("scale", 1.0)))        # the render scale (vj.live.adapt)
         b.add_arg(str(st.get("dmx") or "")[:200])     # the DMX input and its state, "" when none
+        b.add_arg(float(st.get("master", 1.0)))       # the master level 0..1
+        b.add_arg(str(st.get("set") or "")[:200])     # the set list: song, cue, next; "" when none
         try:
             self._sock.sendto(b.build().dgram, sender)
         except OSError as e:

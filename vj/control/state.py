@@ -24,7 +24,9 @@ class Command:
 
 ACTIONS = ("preset", "preset_next", "preset_prev", "bank", "intensity", "speed", "master",
            "blackout", "cut", "fx", "auto", "tap", "bpm", "hud", "status", "crossfade", "fit",
-           "refine")
+           "refine", "go", "back", "song", "cue", "cue_store")
+#: What the set list answers (vj.show.runner): GO, BACK, song N, cue N, store a cue
+SET_ACTIONS = frozenset(("go", "back", "song", "cue", "cue_store"))
 #: The live refinement's levels (docs/refine.md): /vj/refine/strength, /vj/refine/gain
 REFINE_LEVELS = ("strength", "gain")
 

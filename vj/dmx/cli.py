@@ -135,8 +135,8 @@ def _monitor(args, p) -> int:
 
 def add_dmx_parser(sub) -> None:
     p = sub.add_parser("dmx", help="DMX: fixture files for lighting desks, a channel monitor",
-                       description="`vj dmx fixture --mode basic --format gdtf -o vj.gdtf` writes "
-                       "the fixture a desk imports (GDTF; qxf for QLC+; sheet: the fixture sheet "
+                       description="`vj dmx fixture --dmx-mode basic --format gdtf -o vj.gdtf` "
+                       "writes the fixture a desk imports (GDTF; qxf for QLC+; sheet: the fixture sheet "
                        "as Markdown). `vj dmx monitor --dmx artnet:0` prints what vj receives, "
                        "decoded by the personality.")
     p.add_argument("dmx_command", choices=["fixture", "monitor"])

@@ -60,7 +60,8 @@ class DmxControl:
         self._fade_from = 1.0
         self._assert = True                 # the next frame applies every channel
         self.applied = 0
-        self.triggers = {"cut": 0, "tap": 0}  # one-shot actions fired by the control channel
+        # one-shot actions fired by the control channel
+        self.triggers = {"cut": 0, "tap": 0, "go": 0, "back": 0}
 
     def start(self) -> "DmxControl":
         self.receiver.start()
@@ -122,6 +123,12 @@ class DmxControl:
                 if own is not None else float(getattr(state, fn))
             cmd = self.takeover.take(fn, x) if force else self.takeover.level(fn, x, now_value)
             return [cmd] if cmd is not None else []
+        if fn == "song":
+            n = len(controls.cues.set.songs) if controls.cues is not None else 0
+            i = select(v, n)
+            if i is None or (not force and old is not None and select(old, n) == i):
+                return []
+            return [Command("song", i + 1, "dmx")]
         if fn in ("preset", "bank"):
             names = state.presets if fn == "preset" else state.banks
             i = select(v, len(names))
@@ -138,7 +145,7 @@ class DmxControl:
             out.append(Command("blackout", False, "dmx"))
         if act == was and not force:
             return out
-        if act in ("cut", "tap"):
+        if act in ("cut", "tap", "go", "back"):
             if old is not None and act != was:
                 out.append(Command(act, None, "dmx"))
                 self.triggers[act] += 1

@@ -27,17 +27,21 @@ GDTF = {"master": ("Dimmer", "Dimmer.Dimmer"), "preset": ("Effects1", "Beam.Beam
         "fx/strobe": ("Shutter1Strobe", "Beam.Beam"), "control": ("Control1", "Control.Control"),
         "crossfade": ("Effects1Fade", "Beam.Beam"),
         "refine/strength": ("Effects2Adjust1", "Beam.Beam"),
-        "refine/gain": ("Effects2Adjust2", "Beam.Beam")}
-QLC_GROUP = {"master": "Intensity", "preset": "Effect", "bank": "Effect", "fx/hue": "Colour",
+        "refine/gain": ("Effects2Adjust2", "Beam.Beam"),
+        "song": ("MediaContent1", "Control.Control")}
+QLC_GROUP = {"master": "Intensity", "preset": "Effect", "bank": "Effect", "song": "Effect",
+             "fx/hue": "Colour",
              "fx/strobe": "Shutter", "speed": "Speed", "control": "Maintenance"}
 
 
-def ranges(function: str, fine: bool, presets: list[str], banks: list[str]):
+def ranges(function: str, fine: bool, presets: list[str], banks: list[str],
+           songs: list[str] | None = None):
     """(from, to, what) of each documented range of a channel (coarse values)."""
     if function == "master":
         return [(0, 255, "0 = black, 255 = full")]
-    if function in ("preset", "bank"):
-        names = presets if function == "preset" else banks
+    if function in ("preset", "bank", "song"):
+        names = {"preset": presets, "bank": banks}.get(function) or songs or [
+            f"song {i + 1}" for i in range(SELECT_ITEMS)]
         items = select_ranges(names)
         last = items[-1][1] if items else 0
         return [(0, 0, "keep")] + items + ([(last + 1, 255, "keep")] if last < 255 else [])
@@ -60,6 +64,9 @@ def sheet(p: Personality, mode: Mode, presets: list[str], banks: list[str] | Non
     for c in mode.channels:
         spans = "; ".join(f"{lo}-{hi} {w}" if lo != hi else f"{lo} {w}"
                           for lo, hi, w in ranges(c.function, c.fine, presets, banks))
+        if c.function == "song":
+            spans = (f"0 keep; then {SELECT_WIDTH} values per song of the show file's set list "
+                     f"(1-{SELECT_WIDTH} song 1), at most {SELECT_ITEMS}; past them keep")
         if c.function in ("preset", "bank") and not (presets if c.function == "preset" else banks):
             spans = (f"0 keep; then {SELECT_WIDTH} values per {c.function} in the order "
                      f"{'`vj presets` lists' if c.function == 'preset' else '--bank gives'} "
@@ -160,11 +167,13 @@ def qxf(p: Personality, mode_names: list[str], presets: list[str], banks=()) -> 
                 if title in names:
                     continue
                 names[title] = True
-                ch = ET.SubElement(root, "Channel", Name=title)
                 if c.function == "master":
-                    ET.SubElement(ch, "Preset").text = ("IntensityMasterDimmerFine" if part
-                                                        else "IntensityMasterDimmer")
+                    # an attribute, as every fixture QLC+ ships writes it (QLC+ 4.12 reads
+                    # a <Preset> element as an unknown tag and loses it)
+                    ET.SubElement(root, "Channel", Name=title, Preset=(
+                        "IntensityMasterDimmerFine" if part else "IntensityMasterDimmer"))
                     continue
+                ch = ET.SubElement(root, "Channel", Name=title)
                 ET.SubElement(ch, "Group", Byte="1" if part else "0").text = \
                     QLC_GROUP.get(c.function, "Effect")
                 if part:

@@ -10,8 +10,9 @@ Functions (value ranges are DMX values, 0-255; 16-bit channels 0-65535):
 * ``intensity``, ``speed``, ``fx/flash|trail|hue|strobe``, ``refine/strength|gain``:
   0 = the preset's own value; 1-full = 0 to 1 (speed 0.5 is the preset's pace, 1
   four times it; the refinement's, docs/refine.md).
-* ``preset``, ``bank``: 0 = keep; then :data:`SELECT_WIDTH` values per item, in the
-  order ``vj presets`` lists them (banks: the order of ``--bank``); past the list, keep.
+* ``preset``, ``bank``, ``song``: 0 = keep; then :data:`SELECT_WIDTH` values per item,
+  in the order ``vj presets`` lists them (banks: the order of ``--bank``; songs: the
+  show file's set list, each selected at its start); past the list, keep.
 * ``control``: the ranges of :data:`CONTROL`, acting as a range is entered.
 * ``crossfade``: 0 = the show's default; 1-255 = 0 to 10 s.
 """
@@ -27,7 +28,7 @@ from vj.errors import VjError
 PERSONALITY_DIR = Path(__file__).resolve().parent.parent.parent / "presets" / "dmx"
 LEVELS = ("master", "intensity", "speed") + tuple(f"fx/{n}" for n in FX_NAMES) + (
     "refine/strength", "refine/gain")
-FUNCTIONS = LEVELS + ("preset", "bank", "control", "crossfade")
+FUNCTIONS = LEVELS + ("preset", "bank", "control", "crossfade", "song")
 #: DMX values per preset or bank on a select channel: 1-10 is the first, 11-20 the second...
 SELECT_WIDTH = 10
 SELECT_ITEMS = 25                 # 1-250; 251-255 keep
@@ -42,13 +43,16 @@ CONTROL = (
     (80, 95, "auto_off", "automatic genre off"),
     (96, 111, "hud_on", "HUD on"),
     (112, 127, "hud_off", "HUD off"),
-    (128, 255, None, "no function (reserved)"),
+    (128, 143, "go", "GO: the next cue or song of the set list (once, on entering)"),
+    (144, 159, "back", "BACK: the cue or song before (once, on entering)"),
+    (160, 255, None, "no function (reserved)"),
 )
 TITLES = {"master": "Master dimmer", "intensity": "Intensity", "speed": "Speed",
           "fx/flash": "Beat flash", "fx/trail": "Trail", "fx/hue": "Hue shift",
           "fx/strobe": "Strobe", "preset": "Preset select", "bank": "Bank select",
           "control": "Control", "crossfade": "Crossfade time",
-          "refine/strength": "Refine strength", "refine/gain": "Refine gain"}
+          "refine/strength": "Refine strength", "refine/gain": "Refine gain",
+          "song": "Song select"}
 #: The value a desk's fixture default should be (what leaves vj as it is, lit)
 DEFAULTS = {f: 0 for f in FUNCTIONS} | {"master": 255}
 

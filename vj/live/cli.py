@@ -28,6 +28,14 @@ def cmd_live(args) -> int:
     from vj.live.show import Show, ShowConfig
 
     logging.basicConfig(level=logging.INFO, format="vj: %(message)s")
+    show_file = setlist = saved = None
+    if args.show:
+        from vj.show.load import load_for_live
+
+        show_file = args.show
+        setlist, saved = load_for_live(args, args._parser, getattr(args, "live_argv", []))
+    elif not args.bank:
+        raise VjError("give --bank DIR (or a show file: --show SHOW.toml)")
     cfg = ShowConfig(banks=args.bank, audio_file=args.audio_file, input_device=args.input_device,
                      input_channels=args.input_channels,
                      headless=args.headless, size=args.size, fit=args.fit,
@@ -53,7 +61,8 @@ def cmd_live(args) -> int:
                      dmx_loss_after=args.dmx_loss_after, web=args.web, web_allow=args.web_allow,
                      web_preview=not args.no_web_preview, web_token=args.web_token,
                      web_hud_token=args.web_hud_token, refine=args.refine,
-                     refine_steps=args.refine_steps)
+                     refine_steps=args.refine_steps, show_file=show_file, setlist=setlist,
+                     resume=saved)
     show = Show(cfg)
     summary = show.run()
     print(summary.text())
@@ -119,8 +128,21 @@ def add_live_parser(sub) -> None:
         description="The live show: listens to an audio input (or --audio-file), moves through "
         "the bank's keyframes with the music and draws them through the shaders on a window "
         "or projector; a lighting desk steers it over OSC (docs/live.md).")
-    p.add_argument("--bank", action="append", required=True, metavar="DIR",
-                   help="bank folder; repeat for more banks (switch with /vj/bank)")
+    p.add_argument("--show", metavar="SHOW.toml",
+                   help="run a set from a show file: its songs, cues and options (the command "
+                   "line overrides them); supervised unless --no-supervise (vj show new "
+                   "writes one)")
+    p.add_argument("--resume", action="store_true",
+                   help="with --show: start where the last run stopped (song, cue, preset, "
+                   "bank, levels, effects)")
+    p.add_argument("--supervise", action=argparse.BooleanOptionalAction, default=None,
+                   help="run the show in a child process and start it again with --resume "
+                   "when it dies or hangs (default with --show)")
+    p.add_argument("--hang-after", type=positive_float, default=5.0, metavar="S",
+                   help="supervised: no frame for S seconds is a hang (default 5)")
+    p.add_argument("--bank", action="append", metavar="DIR",
+                   help="bank folder; repeat for more banks (switch with /vj/bank); "
+                   "required without --show")
     p.add_argument("--audio-file", metavar="SONG", help="play this file instead of the input")
     p.add_argument("--loop", action="store_true", help="loop --audio-file")
     p.add_argument("--input-device", metavar="NAME", help="audio input name or index (vj devices)")
@@ -217,10 +239,12 @@ def add_live_parser(sub) -> None:
     p.add_argument("--no-web-preview", action="store_true",
                    help="no live picture on the web page (saves a small readback 5 times a "
                    "second)")
-    p.add_argument("--web-token", metavar="TEXT", help=argparse.SUPPRESS)  # tests and scripts
+    p.add_argument("--web-token", metavar="TEXT",
+                   help="the web remote's access token (default: the one kept in vj's state "
+                   "folder, the same across restarts; `vj web token --new` replaces it)")
     p.add_argument("--web-hud-token", action="store_true",
                    help="show the web address with its token in the HUD (mind the projector)")
-    p.set_defaults(func=cmd_live)
+    p.set_defaults(func=cmd_live, _parser=p)
 
 
 def add_devices_parser(sub) -> None:

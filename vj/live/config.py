@@ -70,6 +70,9 @@ class ShowConfig:
     refine_steps: int = 1
     render_scale: float | None = None        # fixed presentation scale; None: adaptive
     summary_json: str | None = None          # write the summary as JSON to this file
+    show_file: str | None = None             # --show: the set list (vj.show)
+    setlist: object = None                   # its vj.show.setlist.SetList
+    resume: dict | None = None               # --resume: the saved state it starts from
     params: EnergyParams = LIVE_PARAMS
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from vj.control.state import Command, ShowState, apply, speed_multiplier
+from vj.control.state import SET_ACTIONS, Command, ShowState, apply, speed_multiplier
 from vj.errors import VjError
 from vj.presets import slug
 from vj.render.fx import FxSettings
@@ -29,6 +29,7 @@ class Controls:
         self.fx = FxSettings()
         self.auto_switches: list = []       # (show time, preset), at most 256 kept
         self.quantiser = None               # vj.live.tempo.Quantiser (set by the show)
+        self.cues = None                    # vj.show.runner.SetRunner (a show file)
         self.refresh()
 
     def canon(self, name) -> str | None:
@@ -81,6 +82,10 @@ class Controls:
                 self._apply(cmd, now)
 
     def _apply(self, cmd: Command, now: float) -> None:
+        if cmd.action in SET_ACTIONS:
+            if self.cues is not None:
+                self.cues.request(cmd)
+            return
         if cmd.action == "preset":
             cmd = Command("preset", self.canon(cmd.value), cmd.source)
         if cmd.action == "bank":
@@ -127,7 +132,8 @@ class Controls:
                 self.auto_switches.append((show_time, p))
 
     def keys(self, target, now: float) -> None:
-        """Space = cut, H = HUD, F = fullscreen, 1-9 = presets, Esc twice = quit."""
+        """Space = cut, Enter = GO, Backspace = BACK, H = HUD, F = fullscreen, 1-9 = presets,
+        Esc twice = quit."""
         if not target.keys:
             return
         import glfw
@@ -140,6 +146,9 @@ class Controls:
                 self.apply(Command("hud", source="key"), now)
             elif key == glfw.KEY_F:
                 target.toggle_fullscreen()
+            elif key in (glfw.KEY_ENTER, glfw.KEY_KP_ENTER, glfw.KEY_BACKSPACE):
+                self.apply(Command("back" if key == glfw.KEY_BACKSPACE else "go", source="key"),
+                           now)
             elif key == glfw.KEY_ESCAPE:
                 if now - self._esc < 1.0:
                     self.quit = True

@@ -15,9 +15,10 @@ def open_network(show, stack) -> None:
     cfg, c = show.config, show.controls
     if cfg.osc:
         from vj.control.osc import OscServer
+        from vj.live.report import live_status
 
         show.osc = OscServer(host=cfg.osc_host, port=cfg.osc_port, profile=cfg.desk,
-                             feedback=cfg.feedback, status=lambda: show.status,
+                             feedback=cfg.feedback, status=lambda: live_status(show),
                              names=c.names, allow=cfg.osc_allow,
                              bank_folder_ok=show.library.folder_allowed, faults=show.faults)
         stack.callback(quietly("OSC", show.osc.stop))
@@ -46,13 +47,14 @@ def open_web(show, stack) -> None:
     from vj.web.control import WebControl
     from vj.web.preview import JpegSink
     from vj.web.server import WebRemote
+    from vj.web.token import stored_token
 
     allow = resolve_hosts(cfg.web_allow, "--web-allow")
     c = show.controls
     show.web = WebRemote(*cfg.web, state=lambda: web_state(show), names=c.names,
                          pictures=lambda name, i: bank_picture(show, name, i), allow=allow,
-                         token=cfg.web_token, preview=JpegSink() if cfg.web_preview else None,
-                         faults=show.faults)
+                         token=cfg.web_token or stored_token(),
+                         preview=JpegSink() if cfg.web_preview else None, faults=show.faults)
     show.web_control = WebControl(show.web.commands, soft=cfg.soft_takeover)
     stack.callback(quietly("web", show.web.stop))
     url = show.web.url()

@@ -7,6 +7,10 @@ import json
 import time
 
 from vj.live.config import Summary
+from vj.show.runner import restarts
+
+#: s without newly analysed audio after which the meters and the latency read silence
+SILENT_AFTER = 0.5
 
 
 def hud_values(show, now: float, e: float) -> dict:
@@ -28,7 +32,7 @@ def hud_values(show, now: float, e: float) -> dict:
             "next": show.controls.next_up(), "midi": show.status.get("midi", ""),
             "dmx": show.status.get("dmx", ""), "web": show.status.get("web", ""),
             "refine": show.refine.status() if show.refine else "",
-            "scale": show.render_scale.scale}
+            "set": set_line(show), "scale": show.render_scale.scale}
 
 
 def status_values(show, swap: float, e: float) -> dict:
@@ -42,7 +46,8 @@ def status_values(show, swap: float, e: float) -> dict:
             "dmx": show.dmx.status(swap) if show.dmx else "",
             "web": (show.web.url() if show.config.web_hud_token else show.web.status())
             if show.web else "",
-            "scale": show.render_scale.scale}
+            "scale": show.render_scale.scale, "master": show.state.master,
+            "set": set_line(show)}
 
 
 def summary(show, seconds: float) -> Summary:
@@ -87,6 +92,7 @@ def summary(show, seconds: float) -> Summary:
         "web": {**vars(show.web.stats), "by_kind": dict(show.web.stats.by_kind),
                 "applied": show.web_control.applied} if show.web else None,
         "tempo": tempo,
+        "set": show.set.report() if show.set else None, "restarts": restarts(),
         "last_frame_s": round(show.last_frame_at - show.t0, 4),
         "ended_at": time.time(),          # wall clock (epoch): when the loop ended
     }
@@ -107,6 +113,8 @@ def web_state(show) -> dict:
     now = time.perf_counter()
     c, st, view = show.controls, show.state, show.view
     rec = view.rec if view is not None else None
+    if rec is not None and (not view.adc or now - view.adc > SILENT_AFTER):
+        rec = None                     # the music stopped: the meters fall to silence
     fx = c.fx
     ps = list(st.presets)
     q = c.quantiser
@@ -117,8 +125,8 @@ def web_state(show) -> dict:
     lat = show.log.latency_ms
     return {"fps": round(show.log.fps.per_second(now - show.t0), 1),
             "decode_fps": round(show.decoder.fps(now), 1) if show.decoder else 0.0,
-            "latency_ms": round(lat.last(), 1) if len(lat) else 0.0,
-            "level": round(float(rec[B.LEVEL]), 1) if rec is not None and view.adc else -120.0,
+            "latency_ms": round(lat.last(), 1) if len(lat) and rec is not None else 0.0,
+            "level": round(float(rec[B.LEVEL]), 1) if rec is not None else -120.0,
             "P": round(float(rec[B.P]), 3) if rec is not None else 0.0,
             "H": round(float(rec[B.H]), 3) if rec is not None else 0.0,
             "E": round(float(view.energy), 3) if view is not None else 0.0,
@@ -128,7 +136,24 @@ def web_state(show) -> dict:
             "blackout": st.blackout, "auto": st.auto, "hud": st.hud, "bpm": st.bpm,
             "tempo_source": st.tempo_source, "scale": show.render_scale.scale,
             "faults": [f"{p}: {m}" for p, m in show.faults.current()],
-            "dmx": show.status.get("dmx", ""), "midi": show.status.get("midi", "")}
+            "dmx": show.status.get("dmx", ""), "midi": show.status.get("midi", ""),
+            "set": show.set.status() if show.set else None, "restarts": restarts()}
+
+
+def live_status(show) -> dict:
+    """``/vj/status`` as it is now: the measurements of the last housekeeping (twice a
+    second) with the state read at the moment of asking, so every surface reports a
+    preset change from any other within a frame."""
+    st = show.state
+    return {**show.status, "preset": st.preset, "master": st.master, "set": set_line(show)}
+
+
+def set_line(show) -> str:
+    """The set list in one line: where the show is and what GO does next."""
+    if show.set is None:
+        return "" if not restarts() else f"restarted {restarts()} times"
+    s = show.set.status()
+    return f"{s['now']}   next: {s['next']}" + (f"   restarts {restarts()}" if restarts() else "")
 
 
 def bank_picture(show, name: str, i: int):

@@ -27,6 +27,8 @@ from vj.live.report import hud_values, status_values, summary
 from vj.live.telemetry import Telemetry
 from vj.live.tempo import Quantiser, TempoSources
 from vj.runtime import chaos
+from vj.show.heartbeat import Heartbeat
+from vj.show.runner import open_set
 
 log = logging.getLogger("vj.live")
 
@@ -67,6 +69,8 @@ class Show:
         m = self.controls.preset.motion
         self.motion = Motion(m.segment, m.speed)
         self.render_scale = RenderScale(config.render_scale)
+        self.set = self.controls.cues = open_set(config, self.faults)   # a show file's set list
+        self.heartbeat = Heartbeat.from_env()   # to the supervisor (vj.supervisor)
         self.status: dict = {}
         # the parts, made by run()
         self.audio = self.view = self.stage = self.decoder = self.auto = None
@@ -115,6 +119,8 @@ class Show:
         t0 = chaos.arm()
         self.faults.t0 = t0
         open_network(self, stack)  # first: a busy port fails before a window opens
+        if self.set is not None:   # the last state saved as the show stops
+            stack.callback(quietly("set list", lambda: self.set.close(self)))
         # the audio process before GL and any model: nothing here can hold it up
         self.audio = AudioEngine(self.faults, audio_file=cfg.audio_file, device=cfg.input_device,
                                  pick=cfg.input_channels, loop=cfg.loop_audio, params=cfg.params,
@@ -203,6 +209,8 @@ class Show:
             if self.feeds:
                 stage.feed(self.feeds)
             drawn, swap = stage.swap()
+            if self.heartbeat is not None:
+                self.heartbeat.beat(swap)
             # 5. measure, and shed load when the frames do not fit the display's period
             adc = view.adc
             # the energy's age from the grace on: a new stream first hands over what the
@@ -245,6 +253,8 @@ class Show:
             self.web_control.apply(c, now)
         if self.link is not None:
             self.tempo.follow_link()
+        if self.set is not None:
+            self.set.tick(self, now)
         c.keys(self.stage.target, now)
         c.release(now, 0.5 * self.period)
         c.events(now)
@@ -286,6 +296,8 @@ class Show:
             self.faults.report("shaders", f"reload failed ({e_})")
         self.status = status_values(self, swap, self._peak)
         self._peak = 0.0
+        if self.set is not None:
+            self.set.housekeeping(self, swap)
 
     def _summary(self, seconds: float) -> Summary:
         s = summary(self, seconds)

@@ -15,8 +15,9 @@ Levels (``master``, ``intensity``, ``speed``, ``fx/<name>``) take a CC's 0..127 
 pitch bend's range as 0..1, with *soft takeover*: a control moves its level only once
 it has reached the level's current value (a fader left low does not jump the show to
 black when it is touched).  Triggers (``cut``, ``tap``, ``preset_next``,
-``preset_prev``, ``preset/NAME``, ``bank/NAME``, and the toggles ``blackout``, ``hud``,
-``auto``) fire on a note-on, or on a CC button's press (value crossing 64 upwards).
+``preset_prev``, ``preset/NAME``, ``bank/NAME``, the set list's ``go``, ``back`` and
+``cue_store``, and the toggles ``blackout``, ``hud``, ``auto``) fire on a note-on, or on
+a CC button's press (value crossing 64 upwards).
 Pure: no ports, no threads.
 """
 from __future__ import annotations
@@ -32,7 +33,8 @@ from vj.errors import VjError
 MAP_DIR = Path(__file__).resolve().parent.parent.parent / "presets" / "midi"
 LEVEL_TARGETS = ("master", "intensity", "speed") + tuple(f"fx/{n}" for n in FX_NAMES) + (
     "refine/strength", "refine/gain")
-TRIGGERS = ("cut", "tap", "preset_next", "preset_prev", "blackout", "hud", "auto")
+TRIGGERS = ("cut", "tap", "preset_next", "preset_prev", "blackout", "hud", "auto", "go", "back",
+            "cue_store")
 TOGGLES = ("blackout", "hud", "auto")
 
 

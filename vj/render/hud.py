@@ -38,7 +38,7 @@ class Hud:
                f"OSC {v['osc'][0]} packets, {v['osc'][1]} errors"
                + (f"   tempo {v['bpm']:.1f} bpm ({v.get('tempo_source') or '-'})"
                   if v.get("bpm") else "")]
-        for part in ("midi", "dmx", "web", "refine"):
+        for part in ("set", "midi", "dmx", "web", "refine"):
             if v.get(part):
                 out.append(v[part][:80])
         if v.get("fault"):

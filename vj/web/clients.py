@@ -12,6 +12,7 @@ RATE, BURST = 60.0, 120.0    # messages per second per client, and its burst
 MAX_DROPPED, MAX_BAD = 600, 20   # a client past these is disconnected
 MAX_CLIENTS = 32
 SEND_TIMEOUT = 1.0           # s: a client slower than this is dropped
+MAX_KINDS = 64               # distinct kinds of refusal or bad message counted by name
 
 
 @dataclass
@@ -32,6 +33,8 @@ class WebStats:
         is logged, the others only counted."""
         for name in totals:
             setattr(self, name, getattr(self, name) + 1)
+        if kind not in self.by_kind and len(self.by_kind) >= MAX_KINDS:
+            kind = "other"           # bounded, whatever the clients send
         n = self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
         if n == 1:
             log.warning("web: %s; further ones are only counted", kind)

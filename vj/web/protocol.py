@@ -2,7 +2,8 @@
 ``POST /api/command``), validated into levels and :class:`Command` objects.  Pure.
 
     {"set": "master" | "intensity" | "speed" | "fx/flash" | ..., "value": 0..1}
-    {"preset": "techno"}   {"bank": "name"}   {"do": "cut" | "tap"}
+    {"preset": "techno"}   {"bank": "name"}   {"do": "cut" | "tap" | "go" | "back" | ...}
+    {"song": 2}            {"cue": 1}         (the set list: song from 1, cue from 0)
     {"blackout": true}     {"auto": false}    {"hud": true}
     {"preview": true}      (this client's preview stream on or off)
 """
@@ -17,6 +18,8 @@ LEVELS = ("master", "intensity", "speed") + tuple(f"fx/{n}" for n in FX_NAMES)
 SWITCHES = ("blackout", "auto", "hud")
 MAX_MESSAGE = 4096          # bytes: a message is a few dozen
 MAX_NAME = 256
+MAX_STEP = 10_000
+DO = ("cut", "tap", "preset_next", "preset_prev", "go", "back", "cue_store")
 
 
 class Refused(Exception):
@@ -33,6 +36,8 @@ def parse(text: str | bytes, names: dict | None = None) -> tuple:
         m = json.loads(text)
     except (ValueError, UnicodeDecodeError):
         raise Refused("not JSON") from None
+    except RecursionError:      # 2000 nested "[" fit in the size limit
+        raise Refused("nested too deeply") from None
     if not isinstance(m, dict) or len(m) > 2:
         raise Refused("not a command object")
     if "set" in m:
@@ -53,9 +58,14 @@ def parse(text: str | bytes, names: dict | None = None) -> tuple:
             raise Refused(f"unknown {key} {v[:40]!r}")
         return "command", Command(key, v, "web")
     if key == "do":
-        if v not in ("cut", "tap", "preset_next", "preset_prev"):
-            raise Refused(f"do: cut, tap, preset_next or preset_prev, not {str(v)[:40]!r}")
+        if v not in DO:
+            raise Refused(f"do: {', '.join(DO)}, not {str(v)[:40]!r}")
         return "command", Command(v, None, "web")
+    if key in ("song", "cue"):
+        low = 1 if key == "song" else 0
+        if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= MAX_STEP:
+            raise Refused(f"{key}: a whole number {low}..{MAX_STEP}")
+        return "command", Command(key, v, "web")
     if key in SWITCHES or key == "preview":
         if not isinstance(v, bool):
             raise Refused(f"{key}: true or false")

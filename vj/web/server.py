@@ -127,6 +127,9 @@ class WebRemote:
         from aiohttp import web
 
         self.stats.count(why, "refused")
+        status = 401 if why == "token needed" else 403
+        if request.path.startswith("/api/"):       # scripts read JSON
+            return web.json_response({"ok": False, "error": why}, status=status)
         if why == "token needed":
             return web.Response(status=401, text=(STATIC / "token.html").read_text(),
                                 content_type="text/html")
@@ -189,7 +192,7 @@ class WebRemote:
         try:
             self._take(parse(body, self.names()), client=0)
         except Refused as e:
-            self.stats.count(f"bad command ({e})", "bad")
+            self.stats.count(f"bad command ({str(e).split(':')[0]})", "bad")
             return web.json_response({"ok": False, "error": str(e)}, status=400)
         return web.json_response({"ok": True})
 
