@@ -1,5 +1,6 @@
 """DMX input (vj.dmx): packets, merging, the personality, fixture files, and the show
 steered by real Art-Net and sACN senders (stupidartnet, sacn, OLA)."""
+import os
 import socket
 import time
 
@@ -158,6 +159,74 @@ def test_gdtf_reads_back_with_pygdtf_and_qxf_lists_the_same_channels(tmp_path):
     assert (1, "blues") in caps and (0, "keep") in caps     # the order `vj presets` lists
 
 
+QLC_FIXTURES = "/usr/share/qlcplus/fixtures"
+
+
+def _shipped_channel_forms():
+    """The attributes and child tags of <Channel> in every fixture QLC+ ships, and the
+    presets they use."""
+    import glob
+    import xml.etree.ElementTree as ET
+
+    attrs, tags, presets = set(), set(), set()
+    for f in glob.glob(f"{QLC_FIXTURES}/*/*.qxf")[:400]:
+        for ch in ET.parse(f).getroot().iter("{http://www.qlcplus.org/FixtureDefinition}Channel"):
+            if ch.get("Name") is None:          # a mode's channel list, not a definition
+                continue
+            attrs |= set(ch.attrib)
+            tags |= {c.tag.split("}")[1] for c in ch}
+            if ch.get("Preset"):
+                presets.add(ch.get("Preset"))
+    return attrs, tags, presets
+
+
+@pytest.mark.slow
+def test_the_qlc_fixture_has_the_form_qlcplus_ships_and_loads_without_a_warning(tmp_path):
+    """QLC+ 4.12 itself: its own fixtures say how a channel is written, and QLC+ loads
+    vj's fixture from beside a workspace (offscreen, as root) without a warning."""
+    import shutil
+    import subprocess
+    import xml.etree.ElementTree as ET
+
+    if not shutil.which("qlcplus") or not os.path.isdir(QLC_FIXTURES):
+        pytest.skip("QLC+ is not installed (make test installs the Debian package qlcplus)")
+    from tests.conftest import run_vj
+
+    qx = tmp_path / "vj-vj.qxf"
+    assert run_vj("dmx", "fixture", "--dmx-mode", "all", "--format", "qxf", "-o", qx).returncode == 0
+    attrs, tags, presets = _shipped_channel_forms()
+    for ch in ET.parse(qx).getroot().iter("{http://www.qlcplus.org/FixtureDefinition}Channel"):
+        if ch.get("Name") is None:
+            continue
+        assert set(ch.attrib) <= attrs, ch.attrib
+        assert {c.tag.split("}")[1] for c in ch} <= tags, ch.get("Name")
+        if ch.get("Name", "").startswith("Master dimmer"):
+            assert ch.get("Preset") in presets, ch.attrib
+    p = load_personality()
+    fixtures = "".join(
+        f"<Fixture><Manufacturer>vj</Manufacturer><Model>vj</Model><Mode>{m}</Mode><ID>{i}</ID>"
+        f"<Name>vj {m}</Name><Universe>0</Universe><Address>{i * 100}</Address>"
+        f"<Channels>{p.mode(m).footprint}</Channels></Fixture>" for i, m in enumerate(p.modes))
+    ws = tmp_path / "show.qxw"
+    ws.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE Workspace>\n'
+                  '<Workspace CurrentWindow="FixtureManager"><Creator><Name>Q Light Controller '
+                  'Plus</Name><Version>4.12.6</Version><Author>vj</Author></Creator><Engine>'
+                  f'{fixtures}</Engine></Workspace>\n')
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    proc = subprocess.Popen(["qlcplus", "-o", str(ws), "-d"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        out, _ = proc.communicate(timeout=10)      # QLC+ runs until it is closed
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    assert f'Fallback to:  "{qx}"' in out or f'Fallback to: "{qx}"' in out, out[-2000:]
+    # what QLC+ says of a fixture it misreads: "QLCChannel::loadXML Unknown Channel tag"
+    bad = [line for line in out.splitlines() if "Unknown" in line
+           or ("loadXML" in line and ("QLCChannel" in line or "QLCFixture" in line))]
+    assert not bad, bad
+
+
 # -- real packets into a receiver -------------------------------------------------------------------
 
 
@@ -289,6 +358,58 @@ def test_a_desk_over_artnet_steers_master_preset_and_cut_once_per_transition(art
         th.join(20)
     s = out["s"].details["dmx"]
     assert s["good"] >= 60 and s["bad"] == 0 and s["triggers"]["cut"] == 3
+
+
+@pytest.mark.slow
+def test_a_desk_walks_the_set_list_and_its_starting_zeros_are_ignored(art_bank, drum_song,
+                                                                      tmp_path, monkeypatch):
+    """The extended mode's song channel and the control channel's GO and BACK ranges,
+    from a real Art-Net sender; with --dmx-ignore-blank the zeros a desk sends as it
+    starts do not black the show out."""
+    from stupidArtnet import StupidArtnet
+
+    from vj.show.file import read_show
+    from vj.show.setlist import SetList
+
+    monkeypatch.setenv("VJ_STATE", str(tmp_path / "state"))
+    f = tmp_path / "set.toml"
+    f.write_text(f'[[song]]\nname = "a"\nbank = "{art_bank}"\n[[song.cue]]\nname = "c"\n'
+                 f'[[song]]\nname = "b"\nbank = "{art_bank}"\npreset = "jazz"\n')
+    setlist = SetList(read_show(f)[0], tmp_path)
+    show, th, out = dmx_show(art_bank, drum_song, duration=20.0, dmx=("artnet", 0),
+                             dmx_host="127.0.0.1", dmx_mode="extended", dmx_ignore_blank=True,
+                             show_file=str(f), setlist=setlist)
+    ext = load_personality().mode("extended")
+    off = {c.function: c.offset for c in ext.channels}
+    desk = StupidArtnet("127.0.0.1", 0, 512, 44)
+    try:
+        assert wait_for(lambda: show.set.cursor.step == (0, 0))
+        for _ in range(5):
+            send(desk, bytearray(512))            # a desk that starts: all zeros
+        published(show, lambda u: not any(u[:20]))
+        assert wait_for(lambda: show.dmx.ignored > 0)
+        next_frames(show, show.log.frames, 3)
+        assert show.state.master == 1.0           # not blacked out
+
+        def universe(control=0, song=0):
+            u = bytearray(512)
+            u[off["master"]], u[off["master"] + 1] = 255, 255
+            u[off["control"]], u[off["song"]] = control, song
+            return u
+
+        for control, want in ((0, (0, 0)), (130, (0, 1)), (0, (0, 1)), (150, (0, 0))):
+            send(desk, universe(control))
+            published(show, lambda u, c=control: u[off["control"]] == c)
+            assert wait_for(lambda w=want: show.set.cursor.step == w, 5), (control,
+                                                                           show.set.cursor.step)
+        send(desk, universe(song=11))             # 11-20: song 2
+        assert wait_for(lambda: show.set.cursor.step == (1, 0) and show.state.preset == "jazz")
+    finally:
+        show.controls.quit = True
+        th.join(20)
+    s = out["s"].details
+    assert s["dmx"]["triggers"]["go"] == 1 and s["dmx"]["triggers"]["back"] == 1, s["dmx"]
+    assert s["set"]["jumps"] == 1
 
 
 @pytest.mark.slow

@@ -264,3 +264,19 @@ def test_a_controller_unplugged_and_plugged_in_again_is_found_by_name(jack):
     finally:
         inp.stop()
         ctl.close()
+
+
+def test_the_set_list_is_learnable_and_a_pad_fires_go_and_back(tmp_path):
+    import mido
+
+    from vj.midi.learn import learn_one
+
+    m = MidiMap("set")
+    for note, target in ((60, "go"), (59, "back"), (61, "cue_store")):
+        assert learn_one(m, target, mido.Message("note_on", note=note, velocity=100)) is None
+    back = MidiMap.load(m.save(tmp_path / "set.toml"))
+    t, st = Translator(back), ShowState()
+    cmds = [t(mido.Message(kind, note=n, velocity=v), st) for kind, n, v in (
+        ("note_on", 60, 100), ("note_off", 60, 0), ("note_on", 59, 90), ("note_on", 61, 1))]
+    assert [(c.action, c.source) if c else None for c in cmds] == [
+        ("go", "midi"), None, ("back", "midi"), ("cue_store", "midi")]

@@ -40,9 +40,28 @@ def main() -> None:
                 artwork(seed=seed + i, size=576).save(paths[-1])
             banks.append(str(save_bank(image_bank(paths, size=(1024, 576), name=name),
                                        tmp / name / "bank")))
+        from vj.show.file import read_show
+        from vj.show.setlist import SetList
+
+        set_file = tmp / "set.toml"
+        set_file.write_text(f'''
+[[song]]
+name = "Neon nights"
+bank = "{banks[0]}"
+preset = "techno"
+  [[song.cue]]
+  name = "drop"
+  levels = {{ intensity = 0.8 }}
+[[song]]
+name = "Paper moon"
+bank = "{banks[1]}"
+preset = "jazz"
+''')
+        setlist = SetList(read_show(set_file)[0], tmp)
         cfg = ShowConfig(banks=banks, audio_file=str(song), headless=True, size=(1280, 720),
                          osc=False, preset="techno", duration=25.0, web=("127.0.0.1", 8799),
-                         web_token="docs", loop_audio=True)
+                         web_token="docs", loop_audio=True, show_file=str(set_file),
+                         setlist=setlist)
         show, th, _ = show_thread(cfg, probe=True)
         time.sleep(3.0)
         from PIL import Image

@@ -49,6 +49,9 @@ def add_dmx_options(p, *, show: bool = True) -> None:
                        "(default), fade to black, or release control to OSC/MIDI/keyboard")
         p.add_argument("--dmx-loss-after", type=ranged(float, 0.5, 60), default=3.0,
                        metavar="S", help="seconds without DMX before it counts as lost (3)")
+        p.add_argument("--dmx-ignore-blank", action="store_true",
+                       help="ignore a universe whose vj channels are all 0 (a desk that starts "
+                       "or restarts sends zeros until a cue raises them) until one changes")
 
 
 def cmd_dmx(args) -> int:

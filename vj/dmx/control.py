@@ -44,12 +44,13 @@ def open_dmx(cfg, faults) -> "DmxControl":
     rx = DmxReceiver(protocol, universe, host=cfg.dmx_host, allow=allow,
                      htp=mode.htp_slots(cfg.dmx_address), faults=faults)
     return DmxControl(rx, mode, cfg.dmx_address, faults, loss=cfg.dmx_loss,
-                      loss_after=cfg.dmx_loss_after, soft=cfg.soft_takeover)
+                      loss_after=cfg.dmx_loss_after, soft=cfg.soft_takeover,
+                      ignore_blank=cfg.dmx_ignore_blank)
 
 
 class DmxControl:
     def __init__(self, receiver, mode, address: int, faults, *, loss: str = "hold",
-                 loss_after: float = 3.0, soft: bool = True) -> None:
+                 loss_after: float = 3.0, soft: bool = True, ignore_blank: bool = False) -> None:
         self.receiver, self.mode, self.address, self.faults = receiver, mode, address, faults
         self.loss, self.loss_after = loss, loss_after
         self.takeover = SoftTakeover("dmx", soft=soft)
@@ -60,6 +61,10 @@ class DmxControl:
         self._fade_from = 1.0
         self._assert = True                 # the next frame applies every channel
         self.applied = 0
+        #: --dmx-ignore-blank: a desk's zeros at its start (or return) are not applied
+        self.ignore_blank = ignore_blank
+        self.blank = ignore_blank           # waiting for a channel that is not 0
+        self.ignored = 0                    # frames of zeros ignored
         # one-shot actions fired by the control channel
         self.triggers = {"cut": 0, "tap": 0, "go": 0, "back": 0}
 
@@ -82,11 +87,17 @@ class DmxControl:
             self.lost_at = None
             self.faults.clear("dmx", f"DMX is back ({r.describe()})")
             self._assert = self.loss != "release"
+            self.blank = self.ignore_blank
         seq = r.read(self.frame, self.seq)
         if seq == self.seq:
             return
         self.seq = seq
         raw = self.mode.decode(self.frame, self.address)
+        if self.blank:
+            if not any(raw.values()):       # the desk's zeros: not a look
+                self.ignored += 1
+                return
+            self.blank = False
         before, self.values = self.values, raw
         force, self._assert = self._assert, False
         for c in self.mode.channels:

@@ -61,6 +61,7 @@ class ShowConfig:
     dmx_allow: list[str] | None = None       # hosts that may send DMX (None: any)
     dmx_loss: str = "hold"                   # hold | blackout | release
     dmx_loss_after: float = 3.0              # s without a packet before DMX counts as lost
+    dmx_ignore_blank: bool = False           # all of vj's channels 0: ignored until one changes
     web: tuple[str, int] | None = None       # (host, port): the web remote (vj.web)
     web_allow: list[str] | None = None       # addresses that may use it (None: any)
     web_preview: bool = True                 # the JPEG preview stream

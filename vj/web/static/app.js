@@ -8,7 +8,7 @@ const LEVELS = [["master", "master"], ["intensity", "intensity"], ["speed", "spe
                 ["fx/strobe", "strobe"]];
 const STALE_MS = 3000;     // no state for this long: the show counts as lost
 let ws = null, retry = 500, state = {}, previewUrl = null, lastState = 0, lost = false;
-let everConnected = false;
+let seen = false;       // a state has come: a loss from now on is a lost show
 const held = {};        // faders being moved: the show's value does not overwrite them
 const pending = {};     // the newest value of each fader, sent at most 30 times a second
 const locked = {};      // a locked fader ignores touches (master has a lock button)
@@ -190,6 +190,7 @@ function showState(s) {
   state = s;
   lastState = performance.now();
   setLost(false);
+  seen = true;
   $("fps").textContent = s.fps.toFixed(1);
   $("dfps").textContent = s.decode_fps.toFixed(0);
   $("lat").textContent = s.latency_ms ? s.latency_ms.toFixed(0) : "-";
@@ -240,9 +241,9 @@ function setLost(on) {
   const banner = $("lostbanner");
   if (on) {
     banner.className = "lost";
-    banner.textContent = everConnected ? "SHOW LOST: reconnecting…" : "connecting to the show…";
+    banner.textContent = seen ? "SHOW LOST: reconnecting…" : "connecting to the show…";
     banner.hidden = false;
-  } else if (everConnected) {
+  } else if (seen) {
     banner.className = "back";
     banner.textContent = "the show is back";
     setTimeout(() => { if (!lost) banner.hidden = true; }, 3000);
@@ -318,7 +319,7 @@ function connect() {
   ws = new WebSocket(`${proto}://${location.host}/ws?t=${encodeURIComponent(token)}`);
   ws.binaryType = "blob";
   let opened = false;
-  ws.onopen = () => { opened = true; everConnected = true; $("link").classList.add("on");
+  ws.onopen = () => { opened = true; $("link").classList.add("on");
                       retry = 500; $("tokenbox").hidden = true;
                       ws.send(JSON.stringify({ preview: $("previewon").checked })); };
   ws.onmessage = (e) => {
