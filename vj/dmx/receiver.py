@@ -56,7 +56,7 @@ class DmxReceiver:
         self.packets = 0            # every datagram, once handled
         self.good = 0               # packets of our universe taken into the merge
         self.bad = 0
-        self.other = 0              # well-formed, but another universe or packet type
+        self.other = 0              # well-formed, but another universe or type, or late
         self.by_kind: dict = {}
         self.last_packet = 0.0      # perf_counter of the newest packet of our universe
         self.seq = 0                # bumps on each publication
@@ -196,7 +196,8 @@ class DmxReceiver:
         if dmx.universe != self.universe:
             self.other += 1
             return False
-        if not self.merger.feed(key, dmx, now):
+        if not self.merger.feed(key, dmx, now):   # out of order: a late packet, not a bad one
+            self.other += 1
             return False
         self.good += 1
         self.last_packet = now

@@ -65,9 +65,24 @@ def cmd_live(args) -> int:
                      refine_steps=args.refine_steps, show_file=show_file, setlist=setlist,
                      resume=saved)
     show = Show(cfg)
+    _stop_on_signals(show)
     summary = show.run()
     print(summary.text())
     return 0
+
+
+def _stop_on_signals(show) -> None:
+    """Ctrl-C or a TERM (systemd, the supervisor) ends the show as --duration does: the
+    loop stops, the state is saved, the summary printed; a second one interrupts."""
+    import signal
+
+    def stop(signum, frame):
+        if show.controls.quit:
+            raise KeyboardInterrupt
+        show.controls.quit = True
+
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, stop)
 
 
 def cmd_devices(args) -> int:

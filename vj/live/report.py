@@ -82,8 +82,8 @@ def summary(show, seconds: float) -> Summary:
         "scene_cuts": list(show.scene_cuts),
         "preset": show.state.preset, "bank": show.state.bank,
         "state": show.state.snapshot(),
-        "osc": {"packets": osc.stats.packets, "good": osc.stats.good, "bad": osc.stats.bad}
-        if osc else None,
+        "osc": {"packets": osc.stats.packets, "good": osc.stats.good, "bad": osc.stats.bad,
+                "by_kind": dict(osc.stats.by_kind)} if osc else None,
         "dmx": dmx_summary(show.dmx) if show.dmx else None,
         "refine": {"model": show.refine.refiner.name, "refined": show.refine.refined,
                    "unrefined": show.refine.unrefined, "behind_at_end": show.refine.behind,

@@ -23,7 +23,11 @@ DO = ("cut", "tap", "preset_next", "preset_prev", "go", "back", "cue_store")
 
 
 class Refused(Exception):
-    """A message that is not one of the above (counted, never applied)."""
+    """A message that is not one of the above (counted by ``kind``, never applied)."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
 
 
 def parse(text: str | bytes, names: dict | None = None) -> tuple:
@@ -43,31 +47,31 @@ def parse(text: str | bytes, names: dict | None = None) -> tuple:
     if "set" in m:
         target, v = m.get("set"), m.get("value")
         if target not in LEVELS:
-            raise Refused(f"unknown level {str(target)[:40]!r}")
+            raise Refused("unknown level", repr(str(target)[:40]))
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
                 or not 0.0 <= v <= 1.0:
-            raise Refused(f"{target}: a number 0..1")
+            raise Refused(str(target), "a number 0..1")
         return "level", target, float(v)
     if len(m) != 1:
         raise Refused("one key per command")
     (key, v), = m.items()
     if key in ("preset", "bank"):
         if not isinstance(v, str) or not v or len(v) > MAX_NAME:
-            raise Refused(f"{key}: a name")
+            raise Refused(key, "a name")
         if names is not None and v not in names.get(key, ()):
-            raise Refused(f"unknown {key} {v[:40]!r}")
+            raise Refused(f"unknown {key}", repr(v[:40]))
         return "command", Command(key, v, "web")
     if key == "do":
         if v not in DO:
-            raise Refused(f"do: {', '.join(DO)}, not {str(v)[:40]!r}")
+            raise Refused("do", f"{', '.join(DO)}, not {str(v)[:40]!r}")
         return "command", Command(v, None, "web")
     if key in ("song", "cue"):
         low = 1 if key == "song" else 0
         if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= MAX_STEP:
-            raise Refused(f"{key}: a whole number {low}..{MAX_STEP}")
+            raise Refused(key, f"a whole number {low}..{MAX_STEP}")
         return "command", Command(key, v, "web")
     if key in SWITCHES or key == "preview":
         if not isinstance(v, bool):
-            raise Refused(f"{key}: true or false")
+            raise Refused(key, "true or false")
         return ("preview", v) if key == "preview" else ("command", Command(key, v, "web"))
-    raise Refused(f"unknown command {str(key)[:40]!r}")
+    raise Refused("unknown command", repr(str(key)[:40]))

@@ -192,7 +192,7 @@ class WebRemote:
         try:
             self._take(parse(body, self.names()), client=0)
         except Refused as e:
-            self.stats.count(f"bad command ({str(e).split(':')[0]})", "bad")
+            self.stats.count(f"bad command ({e.kind})", "bad")
             return web.json_response({"ok": False, "error": str(e)}, status=400)
         return web.json_response({"ok": True})
 
@@ -247,7 +247,7 @@ class WebRemote:
             self._take(parse(data, self.names()), client=c.id, c=c)
         except Refused as e:
             c.bad += 1
-            self.stats.count(f"bad message ({str(e).split(':')[0]})", "bad")
+            self.stats.count(f"bad message ({e.kind})", "bad")
 
     def _take(self, parsed, client: int, c: Client | None = None) -> None:
         self.stats.accepted += 1
