@@ -10,10 +10,8 @@ import math
 import os
 import random
 import socket
-import struct
 import subprocess
 import sys
-import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -257,7 +255,6 @@ def test_every_surface_fuzzed_live_the_show_draws_on_and_counts_each_kind(art_ba
     """OSC, Art-Net, sACN, the WebSocket and the HTTP API, in turn, each with a few
     thousand hostile inputs against one headless show (as a process of its own, to
     measure its memory), then a good command through each."""
-    import psutil
 
     osc, webp, summary = free_port(), free_port(), tmp_path / "summary.json"
     env = {**os.environ, "VJ_STATE": str(tmp_path / "state")}
@@ -407,7 +404,7 @@ def _fuzz_ws(url: str, rng) -> int:
 
 def _fuzz_http(url: str, rng) -> int:
     n = 0
-    for i in range(300):
+    for _ in range(300):
         body = rng.choice([b"[" * 2000, rng.randbytes(rng.randrange(0, 500)), b'{"do": 5}',
                            b'{"set": "master", "value": 2}', b"\xff\xfe", b"{" * 3000])
         req = urllib.request.Request(f"{url}/api/command", data=body, method="POST",

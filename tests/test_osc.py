@@ -243,7 +243,8 @@ def test_a_running_show_answers_the_desk_with_its_status(tmp_path, art_bank):
     status = OscMessage(c._sock.recvfrom(4096)[0]).params
     th.join()
     s = result["s"]
-    fps, preset, energy, latency, dropped, bad, fault, midi, scale, dmx = status
+    fps, preset, energy, latency, dropped, bad, fault, midi, scale, dmx, master, set_ = status
+    assert master == 1.0 and set_ == ""      # no show file: no set list
     # the frame rate of the second before (the status is refreshed twice a second)
     assert 0.5 * s.fps < fps < 1.5 * s.fps and preset == "classical", (status, s.fps)
     assert (bad, midi, scale, dmx) == (0, "", 1.0, "") and 0.0 <= energy <= 1.0
