@@ -111,23 +111,37 @@ def _latency(args) -> dict:
 
 
 def _soak(args) -> dict:
-    from vj.bench.live import bench_soak
     from vj.bench.machine import machine
+    from vj.bench.soak import bench_soak
 
-    def progress(t: float, mb: float) -> None:
-        print(f"  {t / 60:5.1f} min: resident memory {mb:.1f} MB", flush=True)
+    def progress(t: float, m: dict) -> None:
+        sh, au = m["show"], m.get("audio") or {}
+        print(f"  {t / 60:6.1f} min: show {sh.get('rss', 0):.1f} MB (heap {sh.get('heap', 0):.1f}, "
+              f"anon {sh.get('anon', 0):.1f}, GL {sh.get('gl', 0):.1f}"
+              + (f", traced {sh['traced']:.2f}" if "traced" in sh else "")
+              + f"), audio {au.get('rss', 0):.1f} MB", flush=True)
 
     r = bench_soak(minutes=args.minutes, size=args.size or 256,
                    model="tiny" if args.tiny else args.model, osc_port=args.osc_port,
-                   progress=None if args.quiet else progress)
+                   web=args.web, dmx=args.dmx, bank_every=args.bank_every,
+                   trace=not args.no_trace, progress=None if args.quiet else progress)
     print(f"machine: {machine()}")
     print(r["summary"])
     print(f"soak, headless {r['minutes']:g} min, looping song, one OSC message a second "
-          f"({r['osc_packets']} received): {r['fps']:.1f} fps, {r['drops']} dropped, "
-          f"p99 {r['frame_ms_p99']:.1f} ms; resident memory {r['rss_min2_mb']:.1f} MB at "
-          f"minute 2, {r['rss_late_mb']:.1f} MB at minute {r['late_minute']:g} (growth "
-          f"{r['growth_2_to_late_mb']:+.2f} MB), {r['rss_end_mb']:.1f} MB at the end "
-          f"(growth from minute 2 {r['growth_2_to_end_mb']:+.2f} MB)")
+          f"({r['osc_packets']} received)" + (", a web page polling" if args.web else "")
+          + (", Art-Net at 30 Hz" if args.dmx else "")
+          + (f", a bank switch every {args.bank_every:g} s" if args.bank_every else "")
+          + f": {r['fps']:.1f} fps, {r['drops']} dropped, p99 {r['frame_ms_p99']:.1f} ms")
+    print("resident memory (MB) at minute:  " + "  ".join(
+        f"{m}: show {v['show'].get('rss', 0):.1f}, audio {v['audio'].get('rss', 0):.1f}"
+        for m, v in r["marks"].items()))
+    ph = r["per_hour_after_early"]
+    print(f"growth per hour after minute {r['early_minute']:g}: show "
+          + ", ".join(f"{k} {v:+.2f}" for k, v in ph["show"].items())
+          + "; audio " + ", ".join(f"{k} {v:+.2f}" for k, v in ph["audio"].items()
+                                   if k != "traced"))
+    for g in r.get("top_growers", []):
+        print(f"  grew {g['kb']:8.1f} kB in {g['count']:+6d} blocks at {g['where']}")
     return r
 
 
@@ -259,6 +273,14 @@ def add_bench_parser(sub) -> None:
     model(q)
     tiny(q)
     q.add_argument("--osc-port", type=port, default=7400, help="OSC port (7400)")
+    q.add_argument("--web", action="store_true",
+                   help="a web page connected (reconnecting once a minute) and /api/status "
+                   "read every second")
+    q.add_argument("--dmx", action="store_true", help="a desk sending Art-Net at 30 Hz")
+    q.add_argument("--bank-every", type=positive_float, metavar="S",
+                   help="switch between two banks every S seconds")
+    q.add_argument("--no-trace", action="store_true",
+                   help="no tracemalloc (it costs a little CPU per allocation)")
     q.add_argument("--quiet", action="store_true", help="no per-sample lines")
 
     q = bench("prompts", _prompts, "each stage of `vj prompts` (Whisper, CLAP, the LLM), real "
