@@ -24,6 +24,10 @@ class WebCommands(LatestBuffer):
     def level(self, client: int, target: str, value: float) -> None:
         self.put(("level", client, target, value), level=(client, target))
 
+    def gone(self, client: int) -> None:
+        """A client disconnected: what the loop keeps for it can go."""
+        self.put(("gone", client))
+
     def command(self, cmd) -> None:
         self.put(("command", cmd), level=cmd.action if cmd.action in (
             "preset", "bank", "blackout", "auto", "hud") else None)
@@ -39,6 +43,11 @@ class WebControl:
     def apply(self, controls, now: float) -> None:
         state = controls.state
         for item in self.commands.drain():
+            if item[0] == "gone":            # a page that left keeps nothing here
+                self.takeover.pop(item[1], None)
+                for key in [k for k in self.moved if k[0] == item[1]]:
+                    del self.moved[key]
+                continue
             if item[0] == "level":
                 _, client, target, v = item
                 t = self.takeover.get(client)

@@ -233,6 +233,7 @@ class WebRemote:
         finally:
             self.clients.discard(c)
             self.stats.clients = len(self.clients)
+            self.commands.gone(c.id)
         return ws
 
     def _message(self, c: Client, data) -> None:
