@@ -118,6 +118,39 @@ def test_go_back_and_jumps_from_oscsend_and_the_web_api(art_bank, drum_song, tmp
     assert s["osc"]["bad"] == 0 and s["web"]["bad"] == 0
 
 
+@pytest.mark.slow
+def test_advance_on_silence_walks_a_set_with_gaps(art_bank, write_audio, tmp_path, monkeypatch):
+    """A file with two songs and a gap of silence between them, through the real audio
+    process: the set list goes to song 2 when the second song begins."""
+    import numpy as np
+
+    from vj.audio.synth import drum_and_chords
+    from vj.live.show import ShowConfig
+    from vj.show.file import read_show
+    from vj.show.setlist import SetList
+
+    monkeypatch.setenv("VJ_STATE", str(tmp_path / "state"))
+    sr = 22050
+    a, b = (drum_and_chords(sr=sr, duration=d, seed=s) for d, s in ((12.0, 1), (6.0, 2)))
+    song = write_audio("set.wav", np.concatenate([a, np.zeros(int(3.5 * sr)), b]), sr)
+    setlist = SetList(read_show(_set(tmp_path, art_bank))[0], tmp_path)
+    cfg = ShowConfig(banks=setlist.banks(), audio_file=str(song), headless=True, size=(96, 64),
+                     osc=False, preset="techno", duration=40.0, show_file=str(tmp_path / "set.toml"),
+                     setlist=setlist, advance="on-silence", silence_after=2.5)
+    show, th, out = show_thread(cfg)
+    try:
+        assert wait_for(lambda: show.set.cursor.step == (0, 0), 20)
+        assert not wait_for(lambda: show.set.cursor.step[0] == 1, 12.5)   # song 1 plays
+        # the gap (3.5 s), then song 2: the set list follows (the audio process's start
+        # and a loaded machine: a few seconds)
+        assert wait_for(lambda: show.set.cursor.step == (1, 0) and show.state.preset == "jazz",
+                        10), show.set.cursor.step
+    finally:
+        show.controls.quit = True
+        th.join(30)
+    assert out["s"].details["set"]["advanced_on_silence"] == 1
+
+
 # -- the supervisor's rules, with real child processes ---------------------------------------------
 
 BEATS_THEN = """

@@ -384,3 +384,29 @@ def test_the_saved_state_always_parses_after_a_hundred_kills_during_saves(tmp_pa
     # at most the one temporary file a kill left, whatever the number of kills
     assert sorted(f.name for f in tmp_path.iterdir()) in (["state.json"],
                                                           [".state.json.tmp", "state.json"])
+
+
+def test_the_next_song_starts_when_the_music_stops_and_comes_back():
+    from vj.show.advance import SilenceAdvance
+
+    a = SilenceAdvance(3.0, min_music=10.0)
+    t, fired = 0.0, []
+
+    def run(seconds, level, stale=False):
+        nonlocal t
+        for _ in range(int(seconds * 60)):
+            t += 1 / 60
+            if a.update(t, level, stale):
+                fired.append(round(t, 2))
+
+    run(5, -120.0, stale=True)      # the room before the set: quiet, then music
+    run(8, -20.0)
+    run(4, -80.0)                   # a silence after 8 s of music: not a song yet
+    run(5, -20.0)
+    assert fired == []
+    run(3.5, -75.0)                 # 13 s of music, then 3.5 s of quiet: the next song
+    run(1, -18.0)
+    assert len(fired) == 1 and a.advances == 1
+    run(2, -90.0)                   # the new song has hardly begun: a break, not its end
+    run(4, -20.0)
+    assert len(fired) == 1

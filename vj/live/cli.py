@@ -63,7 +63,7 @@ def cmd_live(args) -> int:
                      web_preview=not args.no_web_preview, web_token=args.web_token,
                      web_hud_token=args.web_hud_token, refine=args.refine,
                      refine_steps=args.refine_steps, show_file=show_file, setlist=setlist,
-                     resume=saved)
+                     resume=saved, advance=args.advance, silence_after=args.silence_after)
     show = Show(cfg)
     _stop_on_signals(show)
     summary = show.run()
@@ -156,6 +156,12 @@ def add_live_parser(sub) -> None:
                    "when it dies or hangs (default with --show)")
     p.add_argument("--hang-after", type=positive_float, default=5.0, metavar="S",
                    help="supervised: no frame for S seconds is a hang (default 5)")
+    p.add_argument("--advance", choices=["off", "on-silence"], default="off",
+                   help="with --show: on-silence starts the next song when the music stops "
+                   "for --silence-after seconds and comes back (a DJ set or a band without "
+                   "timecode; default off)")
+    p.add_argument("--silence-after", type=positive_float, default=4.0, metavar="S",
+                   help="seconds of silence between two songs for --advance (default 4)")
     p.add_argument("--bank", action="append", metavar="DIR",
                    help="bank folder; repeat for more banks (switch with /vj/bank); "
                    "required without --show")

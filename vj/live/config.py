@@ -74,6 +74,8 @@ class ShowConfig:
     show_file: str | None = None             # --show: the set list (vj.show)
     setlist: object = None                   # its vj.show.setlist.SetList
     resume: dict | None = None               # --resume: the saved state it starts from
+    advance: str = "off"                     # "on-silence": the next song after a silence
+    silence_after: float = 4.0               # s of silence between two songs
     params: EnergyParams = LIVE_PARAMS
 
 

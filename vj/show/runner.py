@@ -78,7 +78,7 @@ class LevelFade:
 
 class SetRunner:
     def __init__(self, setlist: SetList, *, show_file: Path, faults, state_file: Path,
-                 resume: dict | None = None) -> None:
+                 resume: dict | None = None, advance=None) -> None:
         self.set, self.show_file, self.faults = setlist, Path(show_file), faults
         self.cursor = Cursor(setlist)
         self.fade = LevelFade()
@@ -86,6 +86,7 @@ class SetRunner:
         self.writer = Writer(faults)
         self.autosave = Autosave(state_file, self.writer)
         self.resume = resume
+        self.advance = advance              # vj.show.advance.SilenceAdvance, or None
         self.gos = self.backs = self.jumps = self.stored = 0
         self.text: str | None = None      # the show file as last written (cue store)
 
@@ -112,6 +113,16 @@ class SetRunner:
                 self._restore(show, now)
             elif step is not None:
                 self._enter(show, step, now, fade=0.0)
+        if self.advance is not None and show.view is not None:
+            from vj.engine import board as B
+
+            v = show.view
+            stale = not v.adc or now - v.adc > 0.5
+            if self.advance.update(now, float(v.rec[B.LEVEL]), stale):
+                song = (self.cursor.step or (0, 0))[0]
+                if song + 1 < len(self.set.songs):
+                    log.info("set list: the music stopped and came back: the next song")
+                    self.request(Command("song", song + 2, "silence"))
         reqs, self.requests = self.requests, []
         for cmd in reqs:
             self._handle(show, cmd, now)
@@ -132,6 +143,8 @@ class SetRunner:
         self.gos += a == "go"
         self.backs += a == "back"
         self.jumps += a in ("song", "cue")
+        if self.advance is not None and step[1] == 0 and cmd.source != "silence":
+            self.advance.reset()            # a song started by hand: its music counts anew
         self._enter(show, step, now, tracked=a != "go" or step[1] == 0)
 
     def _enter(self, show, step: tuple[int, int], now: float, fade: float | None = None,
@@ -237,6 +250,7 @@ class SetRunner:
     def report(self) -> dict:
         return {**{k: v for k, v in self.status().items() if k != "songs_list"},
                 "go": self.gos, "back": self.backs, "jumps": self.jumps, "stored": self.stored,
+                "advanced_on_silence": self.advance.advances if self.advance else None,
                 "saves": self.writer.writes}
 
     def close(self, show=None) -> None:
@@ -253,8 +267,14 @@ def open_set(config, faults) -> SetRunner | None:
         return None
     from vj.show.autosave import state_path
 
+    advance = None
+    if config.advance == "on-silence":
+        from vj.show.advance import SilenceAdvance
+
+        advance = SilenceAdvance(config.silence_after)
     return SetRunner(config.setlist, show_file=Path(config.show_file), faults=faults,
-                     state_file=state_path(config.show_file), resume=config.resume)
+                     state_file=state_path(config.show_file), resume=config.resume,
+                     advance=advance)
 
 
 def restarts() -> int:
