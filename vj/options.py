@@ -101,6 +101,29 @@ def host_port(text: str) -> tuple[str, int]:
     return host, int(p)
 
 
+def web_address(text: str) -> tuple[str, int]:
+    """``PORT`` (every interface) or ``HOST:PORT``."""
+    host, _, port_s = text.rpartition(":")
+    try:
+        p = int(port_s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: [HOST:]PORT") from None
+    if not 1 <= p <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: the port is 1-65535")
+    return host or "0.0.0.0", p
+
+
+def input_channels(text: str) -> list[int]:
+    """``3,4``: channels of an input, numbered from 1 -> 0-based."""
+    try:
+        chans = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give channel numbers like 3,4") from None
+    if not chans or min(chans) < 1 or len(set(chans)) != len(chans):
+        raise argparse.ArgumentTypeError(f"{text!r}: channel numbers from 1, each once")
+    return [c - 1 for c in chans]
+
+
 class Renamed(argparse.Action):
     """An old option name that still works, with a line saying the new one."""
 

@@ -178,6 +178,16 @@ class DmxControl:
                     + ("s" if r.live_sources != 1 else "")
         return f"{r.describe()} @{self.address} {self.mode.name}: {state}"
 
+    def summary(self) -> dict:
+        """The closing summary's DMX part (vj live --summary-json)."""
+        r = self.receiver
+        return {"source": r.describe(), "address": self.address, "mode": self.mode.name,
+                "packets": r.packets, "good": r.good, "bad": r.bad, "other": r.other,
+                "bad_kinds": dict(r.by_kind), "applied": self.applied,
+                "triggers": dict(self.triggers), "ignored_blank": self.ignored,
+                "sources": [{"name": n, "priority": p} for n, p in r.merger.sources()],
+                "lost": self.lost_at is not None, "loss": self.loss}
+
     def report(self) -> str:
         """The closing summary's words for DMX."""
         r = self.receiver

@@ -76,3 +76,17 @@ class AutoGenre(threading.Thread):
         self._halt.set()
         if self.is_alive():
             self.join(timeout=5.0)
+
+
+def start_auto(show, preload: bool = False) -> None:
+    """The show's automatic genre (``--auto`` before the loop, ``/vj/auto 1`` in it),
+    stopped with the show."""
+    from vj.live.faults import quietly
+
+    cfg = show.config
+    show.auto = AutoGenre(show.audio, show.faults, sr=cfg.params.sr, interval=cfg.auto_interval,
+                          hold=cfg.auto_hold, current=show.controls.state.preset)
+    if preload:
+        show.auto.load()
+    show._stack.callback(quietly("automatic genre", show.auto.stop))
+    show.auto.start()

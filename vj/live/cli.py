@@ -1,8 +1,6 @@
 """`vj live` and `vj devices`: the command line of the live show (docs/live.md)."""
 from __future__ import annotations
 
-import argparse
-
 from vj.dmx.cli import add_dmx_options
 from vj.errors import VjError
 from vj.options import (
@@ -14,18 +12,22 @@ from vj.options import (
     fps,
     host_port,
     hosts,
+    input_channels,
     port,
     positive_float,
     positive_int,
     ranged,
     size,
+    web_address,
 )
+from vj.show.process import add_show_options
 
 
 def cmd_live(args) -> int:
     import logging
 
     from vj.live.show import Show, ShowConfig
+    from vj.show.process import stop_on_signals
 
     logging.basicConfig(level=logging.INFO, format="vj: %(message)s")
     show_file = setlist = saved = None
@@ -65,24 +67,10 @@ def cmd_live(args) -> int:
                      refine_steps=args.refine_steps, show_file=show_file, setlist=setlist,
                      resume=saved, advance=args.advance, silence_after=args.silence_after)
     show = Show(cfg)
-    _stop_on_signals(show)
+    stop_on_signals(show)
     summary = show.run()
     print(summary.text())
     return 0
-
-
-def _stop_on_signals(show) -> None:
-    """Ctrl-C or a TERM (systemd, the supervisor) ends the show as --duration does: the
-    loop stops, the state is saved, the summary printed; a second one interrupts."""
-    import signal
-
-    def stop(signum, frame):
-        if show.controls.quit:
-            raise KeyboardInterrupt
-        show.controls.quit = True
-
-    for s in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(s, stop)
 
 
 def cmd_devices(args) -> int:
@@ -116,59 +104,20 @@ def cmd_devices(args) -> int:
     return 0
 
 
-def web_address(text: str) -> tuple[str, int]:
-    """``PORT`` (every interface) or ``HOST:PORT``."""
-    host, _, port_s = text.rpartition(":")
-    try:
-        p = int(port_s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: [HOST:]PORT") from None
-    if not 1 <= p <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r}: the port is 1-65535")
-    return host or "0.0.0.0", p
-
-
-def _channels(text: str) -> list[int]:
-    try:
-        chans = [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: give channel numbers like 3,4") from None
-    if not chans or min(chans) < 1 or len(set(chans)) != len(chans):
-        raise argparse.ArgumentTypeError(f"{text!r}: channel numbers from 1, each once")
-    return [c - 1 for c in chans]
-
-
 def add_live_parser(sub) -> None:
     p = sub.add_parser(
         "live", help="run the show: audio in, visuals out, OSC control",
         description="The live show: listens to an audio input (or --audio-file), moves through "
         "the bank's keyframes with the music and draws them through the shaders on a window "
         "or projector; a lighting desk steers it over OSC (docs/live.md).")
-    p.add_argument("--show", metavar="SHOW.toml",
-                   help="run a set from a show file: its songs, cues and options (the command "
-                   "line overrides them); supervised unless --no-supervise (vj show new "
-                   "writes one)")
-    p.add_argument("--resume", action="store_true",
-                   help="with --show: start where the last run stopped (song, cue, preset, "
-                   "bank, levels, effects)")
-    p.add_argument("--supervise", action=argparse.BooleanOptionalAction, default=None,
-                   help="run the show in a child process and start it again with --resume "
-                   "when it dies or hangs (default with --show)")
-    p.add_argument("--hang-after", type=positive_float, default=5.0, metavar="S",
-                   help="supervised: no frame for S seconds is a hang (default 5)")
-    p.add_argument("--advance", choices=["off", "on-silence"], default="off",
-                   help="with --show: on-silence starts the next song when the music stops "
-                   "for --silence-after seconds and comes back (a DJ set or a band without "
-                   "timecode; default off)")
-    p.add_argument("--silence-after", type=positive_float, default=4.0, metavar="S",
-                   help="seconds of silence between two songs for --advance (default 4)")
+    add_show_options(p)
     p.add_argument("--bank", action="append", metavar="DIR",
                    help="bank folder; repeat for more banks (switch with /vj/bank); "
                    "required without --show")
     p.add_argument("--audio-file", metavar="SONG", help="play this file instead of the input")
     p.add_argument("--loop", action="store_true", help="loop --audio-file")
     p.add_argument("--input-device", metavar="NAME", help="audio input name or index (vj devices)")
-    p.add_argument("--input-channels", type=_channels, metavar="3,4",
+    p.add_argument("--input-channels", type=input_channels, metavar="3,4",
                    help="listen to these channels of a multichannel input (from 1; mixed to "
                    "mono; default the first two)")
     p.add_argument("--monitor", metavar="N", help="monitor index or part of its name")

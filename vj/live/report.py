@@ -7,7 +7,7 @@ import json
 import time
 
 from vj.live.config import Summary
-from vj.show.runner import restarts
+from vj.show.process import restarts
 
 #: s without newly analysed audio after which the meters and the latency read silence
 SILENT_AFTER = 0.5
@@ -84,7 +84,7 @@ def summary(show, seconds: float) -> Summary:
         "state": show.state.snapshot(),
         "osc": {"packets": osc.stats.packets, "good": osc.stats.good, "bad": osc.stats.bad,
                 "by_kind": dict(osc.stats.by_kind)} if osc else None,
-        "dmx": dmx_summary(show.dmx) if show.dmx else None,
+        "dmx": show.dmx.summary() if show.dmx else None,
         "refine": {"model": show.refine.refiner.name, "refined": show.refine.refined,
                    "unrefined": show.refine.unrefined, "behind_at_end": show.refine.behind,
                    "ms": show.refine.times.summary() if len(show.refine.times) else None}
@@ -149,11 +149,10 @@ def live_status(show) -> dict:
 
 
 def set_line(show) -> str:
-    """The set list in one line: where the show is and what GO does next."""
-    if show.set is None:
-        return "" if not restarts() else f"restarted {restarts()} times"
-    s = show.set.status()
-    return f"{s['now']}   next: {s['next']}" + (f"   restarts {restarts()}" if restarts() else "")
+    """The set list and the supervisor's restarts in one line ("" for neither)."""
+    n = restarts()
+    return " ".join(x for x in (show.set.line() if show.set else "",
+                                f"(restarted {n}x)" if n else "") if x)
 
 
 def bank_picture(show, name: str, i: int):
@@ -171,15 +170,6 @@ def bank_picture(show, name: str, i: int):
     from PIL import Image
 
     return np.asarray(Image.open(files[i]).convert("RGB"))
-
-
-def dmx_summary(dmx) -> dict:
-    r = dmx.receiver
-    return {"source": r.describe(), "address": dmx.address, "mode": dmx.mode.name,
-            "packets": r.packets, "good": r.good, "bad": r.bad, "other": r.other,
-            "bad_kinds": dict(r.by_kind), "applied": dmx.applied, "triggers": dict(dmx.triggers),
-            "sources": [{"name": n, "priority": p} for n, p in r.merger.sources()],
-            "lost": dmx.lost_at is not None, "loss": dmx.loss}
 
 
 def write_json(s: Summary, path: str) -> None:

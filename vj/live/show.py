@@ -16,6 +16,7 @@ from contextlib import ExitStack
 
 from vj.errors import VjError
 from vj.live.adapt import RenderScale
+from vj.live.autogenre import start_auto
 from vj.live.config import ShowConfig, Summary  # noqa: F401  (ShowConfig: public here)
 from vj.live.controls import Controls
 from vj.live.driving import Motion
@@ -27,7 +28,7 @@ from vj.live.report import hud_values, status_values, summary
 from vj.live.telemetry import Telemetry
 from vj.live.tempo import Quantiser, TempoSources
 from vj.runtime import chaos
-from vj.show.heartbeat import Heartbeat
+from vj.show.process import Heartbeat
 from vj.show.runner import open_set
 
 log = logging.getLogger("vj.live")
@@ -154,7 +155,7 @@ class Show:
             self.refine.warm_up(self.library, self.state.bank)
         stack.callback(quietly("loader", self.library.start().stop))
         if cfg.auto:   # the taggers load before the loop, not under it
-            self._start_auto(preload=True)
+            start_auto(self, preload=True)
         self.decoder.start()
         for p in (self.osc, self.midi, self.link, self.dmx, self.web):
             if p is not None:
@@ -260,21 +261,9 @@ class Show:
         c.events(now)
         c.switch_when_ready(now)
         if c.state.auto and self.auto is None:   # started on the first /vj/auto 1
-            self._start_auto()
+            start_auto(self)
         if self.auto is not None:
             c.auto_genre(self.auto.genre, now, t)
-
-    def _start_auto(self, preload: bool = False) -> None:
-        from vj.live.autogenre import AutoGenre
-
-        cfg = self.config
-        self.auto = AutoGenre(self.audio, self.faults, sr=cfg.params.sr,
-                              interval=cfg.auto_interval, hold=cfg.auto_hold,
-                              current=self.controls.state.preset)
-        if preload:
-            self.auto.load()
-        self._stack.callback(quietly("automatic genre", self.auto.stop))
-        self.auto.start()
 
     def _audio_fault(self, stale: bool, started: bool) -> None:
         """Missing audio is a fault once the stream had its grace, or at once when the

@@ -247,6 +247,11 @@ class SetRunner:
                 "cue": step[1] if step else 0, "songs": len(self.set.songs),
                 "songs_list": [s.name for s in self.set.songs]}
 
+    def line(self) -> str:
+        """The set list in one line (HUD, /vj/status): where the show is, what GO does next."""
+        s = self.status()
+        return f"{s['now']}   next: {s['next']}"
+
     def report(self) -> dict:
         return {**{k: v for k, v in self.status().items() if k != "songs_list"},
                 "go": self.gos, "back": self.backs, "jumps": self.jumps, "stored": self.stored,
@@ -275,13 +280,3 @@ def open_set(config, faults) -> SetRunner | None:
     return SetRunner(config.setlist, show_file=Path(config.show_file), faults=faults,
                      state_file=state_path(config.show_file), resume=config.resume,
                      advance=advance)
-
-
-def restarts() -> int:
-    """How often the supervisor has started this show again (0: the first run)."""
-    import os
-
-    try:
-        return max(0, int(os.environ.get("VJ_RESTARTS", "0")))
-    except ValueError:
-        return 0
