@@ -183,7 +183,10 @@ def bench_soak(*, minutes: float = 10.0, size: int = 256, model: str = "image",
                     client.send_message("/vj/bank", names[b % len(names)])
                     next_bank += bank_every
                 if trace and "early" not in snaps and now - t0 >= early * 60:
-                    snaps["early"] = tracemalloc.take_snapshot()
+                    # kept on disk, not in memory: a snapshot of the whole heap is itself
+                    # 15-20 MB, which the samples after it would count as growth
+                    snaps["early"] = Path(tmp) / "early.tracemalloc"
+                    tracemalloc.take_snapshot().dump(str(snaps["early"]))
                 if now >= next_sample:
                     audio = show.audio.pid if show.audio is not None else None
                     m = {"show": memory_of(os.getpid()),
@@ -207,6 +210,8 @@ def bench_soak(*, minutes: float = 10.0, size: int = 256, model: str = "image",
             if trace:
                 snaps["end"] = tracemalloc.take_snapshot()
                 tracemalloc.stop()
+                if "early" in snaps:
+                    snaps["early"] = tracemalloc.Snapshot.load(str(snaps["early"]))
     return report(samples, summary, minutes, early, snaps)
 
 
