@@ -207,5 +207,7 @@ def line_of(text: str, loc: tuple) -> int | None:
 
 def resolve(base: Path, folder: str) -> str:
     """A path in the show file, relative to the file's own folder."""
+    import os
+
     p = Path(folder).expanduser()
-    return str(p if p.is_absolute() else (base / p))
+    return os.path.normpath(p if p.is_absolute() else (base / p))
