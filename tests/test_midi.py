@@ -280,3 +280,140 @@ def test_the_set_list_is_learnable_and_a_pad_fires_go_and_back(tmp_path):
         ("note_on", 60, 100), ("note_off", 60, 0), ("note_on", 59, 90), ("note_on", 61, 1))]
     assert [(c.action, c.source) if c else None for c in cmds] == [
         ("go", "midi"), None, ("back", "midi"), ("cue_store", "midi")]
+
+
+# -- MIDI Time Code --------------------------------------------------------------------------------
+
+MTC_RATE = {24: 0, 25: 1, 29.97: 2, 30: 3}
+
+
+def mtc_quarters(h, m, s, f, rate):
+    """The eight quarter frames of one timecode (our own writer, MIDI 1.0's table)."""
+    rc = MTC_RATE[rate]
+    return [(0, f & 15), (1, f >> 4), (2, s & 15), (3, s >> 4), (4, m & 15), (5, m >> 4),
+            (6, h & 15), (7, (h >> 4) | (rc << 1))]
+
+
+@pytest.mark.parametrize("rate", [24, 25, 29.97, 30])
+def test_mtc_quarter_frames_and_a_locate_become_timecode(rate):
+    from vj.midi.mtc import MtcDecoder, tc_seconds, tc_text
+
+    fps = 30000 / 1001 if rate == 29.97 else float(rate)
+    drop = rate == 29.97
+    d = MtcDecoder()
+    for k, v in mtc_quarters(1, 10, 59, 20, rate):
+        d.quarter(k, v, 5.0)
+    t, at, got_fps, got_drop, _ = d.latest()
+    # the eighth quarter frame arrives two frames after the time the eight carry
+    assert (at, got_fps, got_drop) == (5.0, fps, drop)
+    assert t == pytest.approx(tc_seconds(1, 10, 59, 22, fps, drop))
+    assert tc_text(t, fps, drop) == f"01:10:59{';' if drop else ':'}22"
+    d.sysex([0x7F, 0x7F, 1, 1, (MTC_RATE[rate] << 5) | 2, 3, 4, 5], 6.0)   # locate 02:03:04:05
+    assert tc_text(d.latest()[0], fps, drop) == f"02:03:04{';' if drop else ':'}05"
+    for k, v in mtc_quarters(1, 0, 0, 30, rate)[:7] + [(7, 0x1F)]:         # frame 30: bad
+        d.quarter(k, v, 7.0)
+    assert d.bad >= 1 and d.latest()[1] == 6.0
+
+
+def test_the_chase_locks_freewheels_and_fires_the_cue_at_a_jump_not_those_between():
+    from vj.show.timecode import Chase
+
+    marks = [("00:00:00:00", 0), ("00:00:02:00", 1), ("00:00:04:00", 2), ("00:00:06:00", 3)]
+    c = Chase(marks, freewheel=10)                  # 10 frames at 25 fps: 0.4 s
+    seq, fired = [0], []
+
+    def reading(t, now):
+        seq[0] += 1
+        return (t, now, 25.0, False, seq[0])
+
+    now = 100.0
+    tc = 1.0
+    for _ in range(80):                             # 1.0 s -> 4.2 s, a reading every 2 frames
+        now += 0.04
+        tc += 0.04
+        r = reading(tc, now) if round(now * 25) % 2 == 0 else None
+        step, jump = c.update(r, now)
+        if step is not None:
+            fired.append((step, jump, round(tc, 2)))
+    # locked at 1.x s (step 0), then cue 1 at 2 s and cue 2 at 4 s as they pass
+    assert [f[:2] for f in fired] == [(0, True), (1, False), (2, False)], fired
+    assert 1.9 < fired[1][2] < 2.15 and 3.9 < fired[2][2] < 4.15
+    # a dropout of 6 frames: it freewheels on and no step is fired twice
+    for _ in range(6):
+        now += 0.04
+        assert c.update(None, now) == (None, False)
+    assert c.state == "freewheel" and c.position == pytest.approx(tc + 0.24, abs=0.05)
+    # a rewind to 2.5 s: the step at the new position (1), not every one between
+    tc = 2.5
+    now += 0.04
+    assert c.update(reading(tc, now), now) == (1, True) and c.jumps == 1
+    # timecode stops: after the freewheel (0.4 s) the chase is idle and the position holds
+    for _ in range(20):
+        now += 0.04
+        c.update(None, now)
+    assert c.state == "idle"
+    held = c.position
+    now += 1.0
+    c.update(None, now)
+    assert c.position == held
+
+
+@pytest.mark.slow
+def test_a_set_chases_mtc_from_a_jack_port(jack, art_bank, drum_song, tmp_path, monkeypatch):
+    """MTC at 25 fps from a JACK port, written in real time by the test: the cue at
+    00:00:03:00 fires when the timecode passes it; a locate back to 00:00:01:00 goes to
+    the song's start, without firing what lies between."""
+    import threading
+
+    from vj.live.show import ShowConfig
+    from vj.show.file import read_show
+    from vj.show.setlist import SetList
+
+    monkeypatch.setenv("VJ_STATE", str(tmp_path / "state"))
+    f = tmp_path / "set.toml"
+    f.write_text(f'[[song]]\nname = "a"\nbank = "{art_bank}"\npreset = "techno"\n'
+                 f'timecode = "00:00:00:00"\n[[song.cue]]\nname = "drop"\npreset = "jazz"\n'
+                 f'timecode = "00:00:03:00"\n[[song]]\nname = "b"\nbank = "{art_bank}"\n'
+                 f'preset = "house"\ntimecode = "00:00:08:00"\n')
+    setlist = SetList(read_show(f)[0], tmp_path)
+    cfg = ShowConfig(banks=setlist.banks(), audio_file=str(drum_song), loop_audio=True,
+                     headless=True, size=(64, 48), osc=False, duration=60.0,
+                     midi_in="vj-test-ctl", midi_api="jack", preset="techno",
+                     show_file=str(f), setlist=setlist, timecode="mtc")
+    show, th, out = show_thread(cfg)
+    stop, start_at = threading.Event(), [0.0]
+
+    def writer():                           # our own MTC writer: 100 quarter frames a second
+        t0, frame, q = time.perf_counter(), 0, 0
+        while not stop.is_set():
+            tc = start_at[0] + frame / 25.0
+            s = int(tc)
+            pieces = mtc_quarters(0, s // 60, s % 60, int(round((tc - s) * 25)) % 25, 25)
+            for k, v in pieces[q * 4:(q + 1) * 4]:
+                jack.send(mido.Message("quarter_frame", frame_type=k, frame_value=v))
+                t0 += 0.01
+                time.sleep(max(0.0, t0 - time.perf_counter()))
+            q ^= 1
+            if q == 0:
+                frame += 2
+            if start_at[0] < 0:             # a locate: the next frames from 00:00:01:00
+                start_at[0], frame = 1.0, 0
+                jack.send(mido.Message("sysex", data=[0x7F, 0x7F, 1, 1, 1 << 5, 0, 1, 0]))
+
+    w = threading.Thread(target=writer, daemon=True)
+    try:
+        assert wait_for(lambda: show.midi.input.port is not None, 10)
+        w.start()
+        assert wait_for(lambda: show.set.chase.state == "sync", 10), show.set.chase.text()
+        assert wait_for(lambda: show.set.cursor.step == (0, 1) and show.state.preset == "jazz",
+                        10), (show.set.chase.text(), show.set.cursor.step)
+        assert 2.9 < show.set.chase.position < 4.0, show.set.chase.text()
+        start_at[0] = -1.0                  # the DAW locates back
+        assert wait_for(lambda: show.set.cursor.step == (0, 0), 5), show.set.chase.text()
+        assert show.state.preset == "techno" and show.set.chase.jumps >= 1
+    finally:
+        stop.set()
+        show.controls.quit = True
+        th.join(30)
+    tcs = out["s"].details["set"]["timecode"]
+    assert tcs["source"] == "mtc" and tcs["jumps"] >= 1

@@ -65,7 +65,8 @@ def cmd_live(args) -> int:
                      web_preview=not args.no_web_preview, web_token=args.web_token,
                      web_hud_token=args.web_hud_token, refine=args.refine,
                      refine_steps=args.refine_steps, show_file=show_file, setlist=setlist,
-                     resume=saved, advance=args.advance, silence_after=args.silence_after)
+                     resume=saved, advance=args.advance, silence_after=args.silence_after,
+                     timecode=args.timecode, timecode_freewheel=args.timecode_freewheel)
     show = Show(cfg)
     stop_on_signals(show)
     summary = show.run()

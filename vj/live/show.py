@@ -71,6 +71,8 @@ class Show:
         self.motion = Motion(m.segment, m.speed)
         self.render_scale = RenderScale(config.render_scale)
         self.set = self.controls.cues = open_set(config, self.faults)   # a show file's set list
+        if self.set is not None:            # --timecode mtc: the MIDI input's decoder
+            self.set.timecode = lambda: self.midi.input.mtc.latest() if self.midi else None
         self.heartbeat = Heartbeat.from_env()   # to the supervisor (vj.supervisor)
         self.status: dict = {}
         # the parts, made by run()

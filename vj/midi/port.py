@@ -13,6 +13,7 @@ from collections import deque
 
 from vj.control.buffer import LatestBuffer
 from vj.errors import VjError
+from vj.midi.mtc import MtcDecoder
 
 #: MIDI clock: 24 pulses per quarter note.
 PPQN = 24
@@ -117,6 +118,7 @@ class MidiInput:
         self.port_name: str | None = None
         self.messages = 0
         self.clock = ClockMeter()
+        self.mtc = MtcDecoder()            # MIDI Time Code (vj.show.timecode chases it)
         self._halt = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="vj-midi", daemon=True)
 
@@ -131,6 +133,12 @@ class MidiInput:
             return
         if t in ("continue", "stop"):
             self.clock.running = t != "stop"
+            return
+        if t == "quarter_frame":
+            self.mtc.quarter(msg.frame_type, msg.frame_value, time.perf_counter())
+            return
+        if t == "sysex":
+            self.mtc.sysex(msg.data, time.perf_counter())
             return
         self.messages += 1
         level = None      # a fader or knob: its newest value; a button: press and release

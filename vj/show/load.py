@@ -32,6 +32,7 @@ def check_banks(folders: list[str], path: Path) -> None:
 def load_for_live(args, parser, argv: list[str]):
     """Merge the show file into ``args`` (the command line wins) and return
     (the set list, the saved state to resume from or None)."""
+    from vj.errors import VjError
     from vj.presets import load_presets
     from vj.show.autosave import load_state, state_path
     from vj.show.options import file_options, merge
@@ -42,6 +43,8 @@ def load_for_live(args, parser, argv: list[str]):
     base = path.resolve().parent
     merge(args, parser, argv, file_options(parser, model.options, path=path, base=base))
     setlist = SetList(model, base)
+    if args.timecode == "mtc" and not args.midi_in:
+        raise VjError("--timecode mtc: give --midi-in PORT (the DAW's or the desk's MTC out)")
     check_presets(model, load_presets(args.presets), path)
     extra = [resolve(base, b) for b in args.bank or []]
     check_banks(setlist.banks() + extra, path)

@@ -65,7 +65,7 @@ def add_show_options(p) -> None:
     """``vj live``'s options of a whole set (docs/live.md, "Running a set")."""
     import argparse
 
-    from vj.options import positive_float
+    from vj.options import positive_float, ranged
 
     p.add_argument("--show", metavar="SHOW.toml",
                    help="run a set from a show file: its songs, cues and options (the command "
@@ -85,3 +85,9 @@ def add_show_options(p) -> None:
                    "timecode; default off)")
     p.add_argument("--silence-after", type=positive_float, default=4.0, metavar="S",
                    help="seconds of silence between two songs for --advance (default 4)")
+    p.add_argument("--timecode", choices=["off", "mtc"], default="off",
+                   help="with --show: chase MIDI Time Code from --midi-in: songs and cues "
+                   "with a timecode start when it passes them (LTC is not built yet)")
+    p.add_argument("--timecode-freewheel", type=ranged(int, 0, 300), default=30,
+                   metavar="FRAMES", help="frames of timecode dropout run through before "
+                   "the chase stops (default 30)")

@@ -78,7 +78,8 @@ class LevelFade:
 
 class SetRunner:
     def __init__(self, setlist: SetList, *, show_file: Path, faults, state_file: Path,
-                 resume: dict | None = None, advance=None) -> None:
+                 resume: dict | None = None, advance=None, chase=None,
+                 timecode=None) -> None:
         self.set, self.show_file, self.faults = setlist, Path(show_file), faults
         self.cursor = Cursor(setlist)
         self.fade = LevelFade()
@@ -87,6 +88,8 @@ class SetRunner:
         self.autosave = Autosave(state_file, self.writer)
         self.resume = resume
         self.advance = advance              # vj.show.advance.SilenceAdvance, or None
+        self.chase = chase                  # vj.show.timecode.Chase, or None
+        self.timecode = timecode            # callable: the decoder's newest reading
         self.gos = self.backs = self.jumps = self.stored = 0
         self.text: str | None = None      # the show file as last written (cue store)
 
@@ -113,6 +116,13 @@ class SetRunner:
                 self._restore(show, now)
             elif step is not None:
                 self._enter(show, step, now, fade=0.0)
+        if self.chase is not None:
+            i, jump = self.chase.update(self.timecode() if self.timecode else None, now)
+            if i is not None and i != self.cursor.index:
+                forward = i == self.cursor.index + 1 and not jump
+                self.cursor.index = i
+                log.info("timecode %s: %s", self.chase.text(), self.set.label(*self.cursor.step))
+                self._enter(show, self.cursor.step, now, tracked=not forward)
         if self.advance is not None and show.view is not None:
             from vj.engine import board as B
 
@@ -245,17 +255,20 @@ class SetRunner:
         return {"now": self.set.label(*step) if step else "before the first song",
                 "next": self.cursor.next_label(), "song": step[0] + 1 if step else 0,
                 "cue": step[1] if step else 0, "songs": len(self.set.songs),
-                "songs_list": [s.name for s in self.set.songs]}
+                "songs_list": [s.name for s in self.set.songs],
+                "tc": f"{self.chase.text()} MTC" if self.chase else None}
 
     def line(self) -> str:
         """The set list in one line (HUD, /vj/status): where the show is, what GO does next."""
         s = self.status()
-        return f"{s['now']}   next: {s['next']}"
+        return f"{s['now']}   next: {s['next']}" + (f"   TC {s['tc']}" if s.get("tc") else "")
 
     def report(self) -> dict:
         return {**{k: v for k, v in self.status().items() if k != "songs_list"},
                 "go": self.gos, "back": self.backs, "jumps": self.jumps, "stored": self.stored,
                 "advanced_on_silence": self.advance.advances if self.advance else None,
+                "timecode": {"source": "mtc", "state": self.chase.state, "at": self.chase.text(),
+                             "jumps": self.chase.jumps} if self.chase else None,
                 "saves": self.writer.writes}
 
     def close(self, show=None) -> None:
@@ -277,6 +290,14 @@ def open_set(config, faults) -> SetRunner | None:
         from vj.show.advance import SilenceAdvance
 
         advance = SilenceAdvance(config.silence_after)
+    chase = None
+    if config.timecode == "mtc":
+        from vj.show.timecode import Chase
+
+        marks = [(look.timecode, i) for i, (s, c) in enumerate(config.setlist.steps)
+                 for look in [config.setlist.songs[s] if c == 0
+                              else config.setlist.songs[s].cue[c - 1]] if look.timecode]
+        chase = Chase(marks, freewheel=config.timecode_freewheel)
     return SetRunner(config.setlist, show_file=Path(config.show_file), faults=faults,
                      state_file=state_path(config.show_file), resume=config.resume,
-                     advance=advance)
+                     advance=advance, chase=chase)
