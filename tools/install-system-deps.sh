@@ -14,6 +14,7 @@
 #   chromium          a real browser for the web remote's tests (driven by Playwright)
 #   qlcplus           a real lighting desk: the tests load vj's QLC+ fixture in it and check
 #                     it against the fixtures QLC+ ships
+#   libltc11          the LTC decoder (vj live --timecode ltc), through ctypes
 #   python3-venv      only where the system Python lacks ensurepip
 # Everything else (FFmpeg in PyAV, libsndfile in soundfile) comes in the wheels.
 set -eu
@@ -37,6 +38,7 @@ command -v oscsend >/dev/null 2>&1 || missing="$missing liblo-tools"
 command -v olad >/dev/null 2>&1 || missing="$missing ola"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v qlcplus >/dev/null 2>&1 || missing="$missing qlcplus"
+have_lib 'libltc\.so\.11' || missing="$missing libltc11"
 python3 -c 'import ensurepip' 2>/dev/null || missing="$missing python3-venv"
 
 [ -z "$missing" ] && exit 0

@@ -18,13 +18,18 @@ class HopAnalysis:
     holds, so a restarted audio process continues the show's count."""
 
     def __init__(self, source, params: EnergyParams, board: B.Board,
-                 engine: StreamingEnergy | None = None) -> None:
+                 engine: StreamingEnergy | None = None, ltc=None) -> None:
+        """``ltc``: a vj.audio.ltc.LtcDecoder for the ring's last channel (the others
+        are the music), or None."""
         self.source, self.params, self.board = source, params, board
         #: built ahead by a spare process (its mel filters import scipy.signal: ~1 s)
         self.engine = engine or StreamingEnergy(params)
         ring, rate, hop = source.ring, source.rate, params.hop
         self.chunk = hop if rate == params.sr else max(64, int(hop * rate / params.sr))
         self.raw = np.zeros((self.chunk, ring.channels), np.float32)
+        self.ltc = ltc
+        self.music = self.raw[:, :-1] if ltc is not None else self.raw
+        self.ltc_column = np.zeros(self.chunk, np.float32)
         self.mono = np.zeros(self.chunk, np.float32)
         self.acc = np.zeros(hop * 4, np.float32)
         self.filled = 0
@@ -64,7 +69,9 @@ class HopAnalysis:
                 ints[B.I_OVERRUNS] += ring.overruns - self._overruns0
                 ints[B.I_DROPPED] += ring.dropped - self._dropped0
                 self._overruns0, self._dropped0 = ring.overruns, ring.dropped
-            np.mean(self.raw, axis=1, out=self.mono)
+            np.mean(self.music, axis=1, out=self.mono)
+            if self.ltc is not None:
+                self._timecode(src, ring, board)
             x = self.mono if self.resampler is None else self.resampler.resample_chunk(self.mono)
             m = len(x)
             acc[self.filled:self.filled + m] = x
@@ -90,3 +97,11 @@ class HopAnalysis:
                     f[B.F_MAX_GAP_AT] = now
                 done += 1
         return done
+
+    def _timecode(self, src, ring, board) -> None:
+        """The LTC channel of this chunk to the decoder; each whole frame onto the board
+        with the converter's time of its first sample."""
+        np.copyto(self.ltc_column, self.raw[:, -1])
+        self.ltc.write(self.ltc_column, ring.consumed - self.chunk)
+        for seconds, start, fps, drop in self.ltc.frames():
+            board.publish_ltc(seconds, src.time_of(start), fps, drop)

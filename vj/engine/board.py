@@ -34,10 +34,10 @@ P, H, E, ONSET, LEVEL, ADC, INTEGRAL, AUDIO_TIME, PUBLISHED = range(9)
 FIELDS = 9
 
 # ints
-I_MAGIC, I_HOPS, I_HISTORY, I_OVERRUNS, I_DROPPED, I_STATUS, I_PHASE, I_PID = range(8)
+I_MAGIC, I_HOPS, I_HISTORY, I_OVERRUNS, I_DROPPED, I_STATUS, I_PHASE, I_PID, I_LTC_SEQ = range(9)
 # floats
 (F_HEARTBEAT, F_MAX_GAP, F_RATE, F_START_WALL, F_LAST_PUBLISHED, F_FIRST_PUBLISHED,
- F_MAX_GAP_AT) = range(7)
+ F_MAX_GAP_AT, F_LTC_TC, F_LTC_AT, F_LTC_FPS, F_LTC_DROP) = range(11)
 N_INTS = N_FLOATS = 16
 
 #: phases of the engine (ints[I_PHASE]): how long the show lets its heartbeat pause
@@ -124,6 +124,29 @@ class Board:
             f[F_FIRST_PUBLISHED] = now
         f[F_LAST_PUBLISHED] = now
         return h
+
+    def publish_ltc(self, seconds: float, at: float, fps: float, drop: bool) -> None:
+        """The newest LTC frame (vj.audio.ltc): its timecode and when its first sample
+        entered the converter; the sequence goes odd while it is written."""
+        i, f = self.ints, self.floats
+        i[I_LTC_SEQ] += 1
+        f[F_LTC_TC], f[F_LTC_AT], f[F_LTC_FPS], f[F_LTC_DROP] = seconds, at, fps, float(drop)
+        i[I_LTC_SEQ] += 1
+
+    def ltc_reading(self) -> tuple | None:
+        """(seconds, at, fps, drop, sequence) of the newest LTC frame, or None."""
+        i, f = self.ints, self.floats
+        for _ in range(4):
+            seq = int(i[I_LTC_SEQ])
+            if seq == 0:
+                return None
+            if seq % 2:
+                continue
+            out = (float(f[F_LTC_TC]), float(f[F_LTC_AT]), float(f[F_LTC_FPS]),
+                   bool(f[F_LTC_DROP]), seq)
+            if int(i[I_LTC_SEQ]) == seq:
+                return out
+        return None
 
     def add_history(self, block: np.ndarray) -> None:
         """Append analysed samples (a hop; shorter than the history) to the history."""

@@ -35,7 +35,6 @@ class FileInput(threading.Thread):
     is fed at ``start_wall + i / sr``: an audio process started again mid-show goes on
     where the song is."""
 
-    channels = 1
     status_flags = 0
 
     def __init__(self, samples: np.ndarray, *, sr: int = ANALYSIS_SR, block: int = 128,
@@ -43,7 +42,9 @@ class FileInput(threading.Thread):
         super().__init__(name="vj-file-audio", daemon=True)
         self.report = report
         self.samples, self.rate, self.block, self.loop = samples, sr, block, loop
-        self.ring = RingBuffer(sr * 2)
+        #: a mono song, or (samples, 2): the song and its LTC channel (--timecode ltc)
+        self.channels = 1 if samples.ndim == 1 else samples.shape[1]
+        self.ring = RingBuffer(sr * 2, self.channels)
         self.start_wall: float | None = None
         self.first = 0              # the song's sample that went into the ring first
         self.finished = False

@@ -49,6 +49,10 @@ def _decode(args, ch: Channel):
     from vj.errors import VjError
 
     try:
+        if args.ltc_channel is not None:     # (n, 2): the music, then its LTC
+            from vj.audio.ltc import load_with_ltc
+
+            return load_with_ltc(args.file, args.ltc_channel, sr=args.sr)
         return FileSource(args.file, sr=args.sr).samples
     except VjError as e:
         ch.send("error", msg=str(e))
@@ -68,6 +72,8 @@ def _open(args, ch: Channel, board, samples):
     from vj.engine.capture import DeviceInput, reinit_portaudio
 
     pick = [int(x) for x in args.pick.split(",")] if args.pick else None
+    if args.ltc_channel is not None:      # the music's channels, then the LTC channel last
+        pick = [c for c in (pick or [0, 1]) if c != args.ltc_channel] + [args.ltc_channel]
     backoff, first = 0.25, True
     while True:
         board.ints[B.I_PHASE] = B.OPENING
@@ -143,6 +149,7 @@ def main(argv=None) -> int:
     ap.add_argument("--loop", action="store_true")
     ap.add_argument("--device")
     ap.add_argument("--pick", help="0-based channels, comma-separated")
+    ap.add_argument("--ltc-channel", type=int, help="0-based channel carrying LTC")
     ap.add_argument("--start-wall", type=float, help="files: sample 0 fed at this time")
     ap.add_argument("--strict", action="store_true", help="the show's first start")
     ap.add_argument("--spare", action="store_true",
@@ -187,7 +194,15 @@ def main(argv=None) -> int:
     board.floats[B.F_LAST_PUBLISHED] = 0.0   # a restart's pause is not a publication gap
     board.floats[B.F_HEARTBEAT] = time.perf_counter()
     src = _open(args, ch, board, samples)
-    analysis = HopAnalysis(src, params, board, engine)
+    ltc = None
+    if args.ltc_channel is not None:
+        from vj.audio.ltc import LtcDecoder
+
+        try:
+            ltc = LtcDecoder(src.rate)
+        except Exception as e:           # no libltc: the show hears the music all the same
+            ch.report("input", f"no timecode: {e}")
+    analysis = HopAnalysis(src, params, board, engine, ltc=ltc)
     tap = os.environ.get("VJ_AUDIO_TAP")
     if tap:   # diagnostics: what was analysed and published, hop by hop (tests)
         os.makedirs(tap, exist_ok=True)

@@ -56,7 +56,8 @@ class AudioEngine:
 
     def __init__(self, faults, *, audio_file: str | None = None, device=None,
                  pick: list[int] | None = None, loop: bool = False,
-                 params: EnergyParams | None = None, chaos_t0: float | None = None) -> None:
+                 params: EnergyParams | None = None, chaos_t0: float | None = None,
+                 ltc: int | None = None) -> None:
         import mmap
 
         from vj.audio.streaming import LIVE_PARAMS
@@ -79,7 +80,8 @@ class AudioEngine:
                                     None if self._fd is not None else self._path,
                                     audio_file=audio_file, loop=loop,
                                     device=None if device is None else str(device),
-                                    pick=tuple(pick) if pick else None, chaos_t0=chaos_t0)
+                                    pick=tuple(pick) if pick else None, ltc=ltc,
+                                    chaos_t0=chaos_t0)
         self.name, self.rate, self.channels, self.kind = str(device or audio_file), 0, 1, ""
         self.nice = 0      # the audio process's nice value (vj.engine.child.NICE)
         self.start_wall: float | None = None

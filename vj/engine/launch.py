@@ -29,6 +29,7 @@ class Launch:
     loop: bool = False
     device: str | None = None
     pick: tuple[int, ...] | None = None
+    ltc: int | None = None               # 0-based channel with LTC (--timecode ltc)
     chaos_t0: float | None = None
 
     def command(self, *, strict: bool = False, spare: bool = False,
@@ -47,6 +48,8 @@ class Launch:
                 cmd += ["--device", str(self.device)]
             if self.pick:
                 cmd += ["--pick", ",".join(map(str, self.pick))]
+        if self.ltc is not None:
+            cmd += ["--ltc-channel", str(self.ltc)]
         if strict:
             cmd.append("--strict")
         if spare:

@@ -66,7 +66,8 @@ def cmd_live(args) -> int:
                      web_hud_token=args.web_hud_token, refine=args.refine,
                      refine_steps=args.refine_steps, show_file=show_file, setlist=setlist,
                      resume=saved, advance=args.advance, silence_after=args.silence_after,
-                     timecode=args.timecode, timecode_freewheel=args.timecode_freewheel)
+                     timecode=args.timecode, timecode_freewheel=args.timecode_freewheel,
+                     ltc_channel=args.ltc_channel - 1 if args.ltc_channel else None)
     show = Show(cfg)
     stop_on_signals(show)
     summary = show.run()

@@ -76,7 +76,8 @@ class ShowConfig:
     resume: dict | None = None               # --resume: the saved state it starts from
     advance: str = "off"                     # "on-silence": the next song after a silence
     silence_after: float = 4.0               # s of silence between two songs
-    timecode: str = "off"                    # "mtc": chase MIDI Time Code from --midi-in
+    timecode: str = "off"                    # "mtc" (from --midi-in) or "ltc": chase it
+    ltc_channel: int | None = None           # 0-based input (or file) channel with LTC
     timecode_freewheel: int = 30             # frames of dropout the chase runs through
     params: EnergyParams = LIVE_PARAMS
 

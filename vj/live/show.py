@@ -29,7 +29,7 @@ from vj.live.telemetry import Telemetry
 from vj.live.tempo import Quantiser, TempoSources
 from vj.runtime import chaos
 from vj.show.process import Heartbeat
-from vj.show.runner import open_set
+from vj.show.runner import open_set, timecode_source
 
 log = logging.getLogger("vj.live")
 
@@ -71,8 +71,8 @@ class Show:
         self.motion = Motion(m.segment, m.speed)
         self.render_scale = RenderScale(config.render_scale)
         self.set = self.controls.cues = open_set(config, self.faults)   # a show file's set list
-        if self.set is not None:            # --timecode mtc: the MIDI input's decoder
-            self.set.timecode = lambda: self.midi.input.mtc.latest() if self.midi else None
+        if self.set is not None:            # --timecode: MTC from the MIDI input, LTC the board
+            self.set.timecode = timecode_source(self)
         self.heartbeat = Heartbeat.from_env()   # to the supervisor (vj.supervisor)
         self.status: dict = {}
         # the parts, made by run()
@@ -127,7 +127,7 @@ class Show:
         # the audio process before GL and any model: nothing here can hold it up
         self.audio = AudioEngine(self.faults, audio_file=cfg.audio_file, device=cfg.input_device,
                                  pick=cfg.input_channels, loop=cfg.loop_audio, params=cfg.params,
-                                 chaos_t0=t0)
+                                 chaos_t0=t0, ltc=cfg.ltc_channel)
         stack.callback(quietly("audio", self.audio.stop))
         self.audio.open()
         open_rig(self, stack)

@@ -9,32 +9,10 @@ frames (MIDI 1.0, MTC).  Rates: 24, 25, 29.97 drop-frame and 30 fps.
 """
 from __future__ import annotations
 
+from vj.audio.timecode import DROP_FPS, tc_seconds, tc_text  # noqa: F401  (tc_text: here too)
+
 #: rate code (bits 5-6 of the hours) -> (frames per second, drop-frame)
-RATES = {0: (24.0, False), 1: (25.0, False), 2: (30000 / 1001, True), 3: (30.0, False)}
-
-
-def tc_seconds(h: int, m: int, s: int, f: int, fps: float, drop: bool) -> float:
-    """Seconds from 00:00:00:00 of a timecode (29.97 drop-frame: frame numbers 0 and 1
-    skipped at the start of each minute but every tenth)."""
-    nominal = round(fps)
-    frames = (h * 3600 + m * 60 + s) * nominal + f
-    if drop:
-        minutes = h * 60 + m
-        frames -= 2 * (minutes - minutes // 10)
-    return frames / fps
-
-
-def tc_text(seconds: float, fps: float, drop: bool) -> str:
-    """HH:MM:SS:FF (;FF for drop-frame) of a time in seconds."""
-    nominal = round(fps)
-    n = int(round(seconds * fps))
-    if drop:                       # SMPTE 12M: add back the dropped frame numbers
-        per10 = 17982              # frames in ten minutes at 29.97 DF
-        d, mnt = divmod(n, per10)
-        n += 18 * d + (2 * ((mnt - 2) // 1798) if mnt > 1 else 0)
-    f = n % nominal
-    s = n // nominal
-    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}{';' if drop else ':'}{f:02d}"
+RATES = {0: (24.0, False), 1: (25.0, False), 2: (DROP_FPS, True), 3: (30.0, False)}
 
 
 class MtcDecoder:

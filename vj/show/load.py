@@ -45,6 +45,8 @@ def load_for_live(args, parser, argv: list[str]):
     setlist = SetList(model, base)
     if args.timecode == "mtc" and not args.midi_in:
         raise VjError("--timecode mtc: give --midi-in PORT (the DAW's or the desk's MTC out)")
+    if args.timecode == "ltc" and not args.ltc_channel:
+        raise VjError("--timecode ltc: give --ltc-channel N (the input channel with the LTC)")
     check_presets(model, load_presets(args.presets), path)
     extra = [resolve(base, b) for b in args.bank or []]
     check_banks(setlist.banks() + extra, path)

@@ -85,9 +85,13 @@ def add_show_options(p) -> None:
                    "timecode; default off)")
     p.add_argument("--silence-after", type=positive_float, default=4.0, metavar="S",
                    help="seconds of silence between two songs for --advance (default 4)")
-    p.add_argument("--timecode", choices=["off", "mtc"], default="off",
-                   help="with --show: chase MIDI Time Code from --midi-in: songs and cues "
-                   "with a timecode start when it passes them (LTC is not built yet)")
+    p.add_argument("--timecode", choices=["off", "mtc", "ltc"], default="off",
+                   help="with --show: chase timecode, MIDI Time Code from --midi-in (mtc) or "
+                   "linear timecode on --ltc-channel (ltc): songs and cues with a timecode "
+                   "start when it passes them")
+    p.add_argument("--ltc-channel", type=ranged(int, 1, 64), metavar="N",
+                   help="the input's (or --audio-file's) channel that carries LTC, from 1; "
+                   "the music is the others (--input-channels)")
     p.add_argument("--timecode-freewheel", type=ranged(int, 0, 300), default=30,
                    metavar="FRAMES", help="frames of timecode dropout run through before "
                    "the chase stops (default 30)")

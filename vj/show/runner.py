@@ -90,6 +90,7 @@ class SetRunner:
         self.advance = advance              # vj.show.advance.SilenceAdvance, or None
         self.chase = chase                  # vj.show.timecode.Chase, or None
         self.timecode = timecode            # callable: the decoder's newest reading
+        self.tc_kind = "MTC"
         self.gos = self.backs = self.jumps = self.stored = 0
         self.text: str | None = None      # the show file as last written (cue store)
 
@@ -256,7 +257,7 @@ class SetRunner:
                 "next": self.cursor.next_label(), "song": step[0] + 1 if step else 0,
                 "cue": step[1] if step else 0, "songs": len(self.set.songs),
                 "songs_list": [s.name for s in self.set.songs],
-                "tc": f"{self.chase.text()} MTC" if self.chase else None}
+                "tc": f"{self.chase.text()} {self.tc_kind}" if self.chase else None}
 
     def line(self) -> str:
         """The set list in one line (HUD, /vj/status): where the show is, what GO does next."""
@@ -267,7 +268,8 @@ class SetRunner:
         return {**{k: v for k, v in self.status().items() if k != "songs_list"},
                 "go": self.gos, "back": self.backs, "jumps": self.jumps, "stored": self.stored,
                 "advanced_on_silence": self.advance.advances if self.advance else None,
-                "timecode": {"source": "mtc", "state": self.chase.state, "at": self.chase.text(),
+                "timecode": {"source": self.tc_kind.lower(), "state": self.chase.state,
+                             "at": self.chase.text(),
                              "jumps": self.chase.jumps} if self.chase else None,
                 "saves": self.writer.writes}
 
@@ -291,13 +293,23 @@ def open_set(config, faults) -> SetRunner | None:
 
         advance = SilenceAdvance(config.silence_after)
     chase = None
-    if config.timecode == "mtc":
+    if config.timecode in ("mtc", "ltc"):
         from vj.show.timecode import Chase
 
         marks = [(look.timecode, i) for i, (s, c) in enumerate(config.setlist.steps)
                  for look in [config.setlist.songs[s] if c == 0
                               else config.setlist.songs[s].cue[c - 1]] if look.timecode]
         chase = Chase(marks, freewheel=config.timecode_freewheel)
-    return SetRunner(config.setlist, show_file=Path(config.show_file), faults=faults,
-                     state_file=state_path(config.show_file), resume=config.resume,
-                     advance=advance, chase=chase)
+    runner = SetRunner(config.setlist, show_file=Path(config.show_file), faults=faults,
+                       state_file=state_path(config.show_file), resume=config.resume,
+                       advance=advance, chase=chase)
+    runner.tc_kind = config.timecode.upper()
+    return runner
+
+
+def timecode_source(show):
+    """What the chase reads each frame: the MIDI input's MTC decoder, or the LTC frames
+    the audio process puts on its board."""
+    if show.config.timecode == "ltc":
+        return lambda: show.audio.board.ltc_reading() if show.audio is not None else None
+    return lambda: show.midi.input.mtc.latest() if show.midi is not None else None

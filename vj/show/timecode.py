@@ -26,7 +26,7 @@ LOCK = 2              # readings in a row that agree before the chase is in sync
 def parse_tc(text: str, fps: float = 25.0) -> float:
     """The show file's ``HH:MM:SS:FF`` (``;FF``: 29.97 drop-frame) in seconds, at the
     frame rate of the source (frames are counted at ``fps``)."""
-    from vj.midi.mtc import tc_seconds
+    from vj.audio.timecode import tc_seconds
 
     m = re.match(r"^(\d{2}):(\d{2}):(\d{2})([:;.])(\d{2})$", text)
     if not m:
@@ -106,7 +106,7 @@ class Chase:
     _last_now = 0.0
 
     def text(self) -> str:
-        from vj.midi.mtc import tc_text
+        from vj.audio.timecode import tc_text
 
         if self.position is None:
             return "no timecode"
