@@ -417,3 +417,46 @@ def test_a_set_chases_mtc_from_a_jack_port(jack, art_bank, drum_song, tmp_path, 
         th.join(30)
     tcs = out["s"].details["set"]["timecode"]
     assert tcs["source"] == "mtc" and tcs["jumps"] >= 1
+
+
+@pytest.mark.slow
+def test_pads_on_a_jack_port_walk_the_set_list(jack, drum_song, art_bank, tmp_path, monkeypatch):
+    """GO and BACK learnt on two pads, sent through JACK: the set list follows (a press
+    JACK dropped in a stalled period is pressed again, as an operator would)."""
+    from vj.live.show import ShowConfig
+    from vj.show.file import read_show
+    from vj.show.setlist import SetList
+
+    monkeypatch.setenv("VJ_STATE", str(tmp_path / "state"))
+    m = MidiMap("pads")
+    m.note[60], m.note[59] = "go", "back"
+    mapping = m.save(tmp_path / "pads.toml")
+    f = tmp_path / "set.toml"
+    f.write_text(f'[[song]]\nname = "a"\nbank = "{art_bank}"\npreset = "techno"\n'
+                 f'[[song.cue]]\nname = "c"\npreset = "jazz"\n'
+                 f'[[song]]\nname = "b"\nbank = "{art_bank}"\npreset = "house"\n')
+    setlist = SetList(read_show(f)[0], tmp_path)
+    cfg = ShowConfig(banks=setlist.banks(), audio_file=str(drum_song), headless=True,
+                     size=(64, 48), osc=False, duration=60.0, midi_in="vj-test-ctl",
+                     midi_api="jack", midi_map=str(mapping), preset="techno",
+                     show_file=str(f), setlist=setlist)
+    show, th, out = show_thread(cfg)
+
+    def press(note, want):
+        for _ in range(3):
+            jack.send(mido.Message("note_on", note=note, velocity=100))
+            jack.send(mido.Message("note_off", note=note, velocity=0))
+            if wait_for(lambda: show.set.cursor.step == want, 2.0):
+                return True
+        return False
+
+    try:
+        assert wait_for(lambda: show.midi.input.port is not None, 10.0), show.midi.status()
+        assert wait_for(lambda: show.set.cursor.step == (0, 0), 10.0)
+        assert press(60, (0, 1)) and show.state.preset == "jazz"
+        assert press(60, (1, 0)) and show.state.preset == "house"
+        assert press(59, (0, 1)) and show.state.preset == "jazz"
+    finally:
+        show.controls.quit = True
+        th.join(30)
+    assert out["s"].details["set"]["go"] >= 2 and out["s"].details["set"]["back"] >= 1
