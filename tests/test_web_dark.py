@@ -105,7 +105,7 @@ def test_meters_fall_to_silence_when_the_music_ends_and_status_is_fresh(art_bank
     try:
         assert wait_for(lambda: status()["level"] > -119, 10, 0.1)   # the music plays
         assert wait_for(lambda: show.faults.active("audio") is not None, 15, 0.1)   # it ended
-        # silence within SILENT_AFTER (0.5 s) of the last analysed audio; 5 s for a loaded
+        # silence within vj.web.state.SILENT_AFTER (0.5 s) of the last analysed audio; 5 s for a loaded
         # machine, then it stays so
         silent = lambda: (lambda st: (st["level"], st["P"], st["H"], st["latency_ms"]))(status())
         assert wait_for(lambda: silent() == (-120.0, 0.0, 0.0, 0.0), 5, 0.1), status()

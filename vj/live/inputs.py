@@ -41,17 +41,18 @@ def open_web(show, stack) -> None:
         return
     import sys
 
-    from vj.live.report import bank_picture, web_state
     from vj.options import resolve_hosts
+    from vj.show.process import restarts
     from vj.web.address import print_qr
     from vj.web.control import WebControl
     from vj.web.preview import JpegSink
     from vj.web.server import WebRemote
+    from vj.web.state import bank_picture, web_state
     from vj.web.token import stored_token
 
     allow = resolve_hosts(cfg.web_allow, "--web-allow")
     c = show.controls
-    show.web = WebRemote(*cfg.web, state=lambda: web_state(show), names=c.names,
+    show.web = WebRemote(*cfg.web, state=lambda: web_state(show, restarts()), names=c.names,
                          pictures=lambda name, i: bank_picture(show, name, i), allow=allow,
                          token=cfg.web_token or stored_token(),
                          preview=JpegSink() if cfg.web_preview else None, faults=show.faults)
