@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import time
 import tracemalloc
 import urllib.request
 
@@ -150,3 +151,22 @@ def test_a_long_show_s_events_fired_fast_keep_nothing_each(art_bank, latent_bank
     # snapshot catches in flight
     assert grown < IN_FLIGHT + PER_EVENT * events, (grown, events, top)
     print(f"\n{events} events: vj's heap {grown / 1024:+.1f} kB; top: {top[:3]}")
+
+
+def test_the_c_allocator_is_tuned_for_a_long_show():
+    """glibc takes the fixed mmap and trim thresholds, and a trim runs; elsewhere there
+    is nothing to tune (vj.runtime.memory)."""
+    import platform
+
+    from vj.runtime.memory import start_trimmer, trim, tune_allocator
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("the allocator tuning is glibc's (Linux)")
+    assert tune_allocator() is True
+    big = [bytearray(300_000) for _ in range(50)]       # mapped whole: above the threshold
+    del big
+    assert isinstance(trim(), bool)
+    stop = start_trimmer(every=0.01)
+    assert stop is not None
+    time.sleep(0.05)
+    stop.set()

@@ -124,7 +124,8 @@ def _soak(args) -> dict:
     r = bench_soak(minutes=args.minutes, size=args.size or 256,
                    model="tiny" if args.tiny else args.model, osc_port=args.osc_port,
                    web=args.web, dmx=args.dmx, bank_every=args.bank_every,
-                   trace=not args.no_trace, progress=None if args.quiet else progress)
+                   trace=not args.no_trace, allocator=not args.glibc_defaults,
+                   progress=None if args.quiet else progress)
     print(f"machine: {machine()}")
     print(r["summary"])
     print(f"soak, headless {r['minutes']:g} min, looping song, one OSC message a second "
@@ -281,6 +282,9 @@ def add_bench_parser(sub) -> None:
                    help="switch between two banks every S seconds")
     q.add_argument("--no-trace", action="store_true",
                    help="no tracemalloc (it costs a little CPU per allocation)")
+    q.add_argument("--glibc-defaults", action="store_true",
+                   help="leave the C allocator as glibc sets it (vj live fixes its mmap and "
+                   "trim thresholds and trims once a minute: vj/runtime/memory.py)")
     q.add_argument("--quiet", action="store_true", help="no per-sample lines")
 
     q = bench("prompts", _prompts, "each stage of `vj prompts` (Whisper, CLAP, the LLM), real "

@@ -132,7 +132,9 @@ def _dmx_desk(port_host: tuple, done: threading.Event) -> None:
 def bench_soak(*, minutes: float = 10.0, size: int = 256, model: str = "image",
                osc_port: int = 7400, sample_every: float = 10.0, web: bool = False,
                dmx: bool = False, bank_every: float | None = None, trace: bool = True,
-               progress=None) -> dict:
+               allocator: bool = True, progress=None) -> dict:
+    """``allocator``: tune the C allocator as ``vj live`` does (vj.runtime.memory);
+    False measures glibc's defaults."""
     import tracemalloc
 
     from pythonosc.udp_client import SimpleUDPClient
@@ -144,6 +146,11 @@ def bench_soak(*, minutes: float = 10.0, size: int = 256, model: str = "image",
     snaps: dict = {}
     done = threading.Event()
     early = min(10.0, minutes / 10.0 if minutes < 20 else 10.0)
+    if allocator:
+        from vj.runtime.memory import start_trimmer, tune_allocator
+
+        tune_allocator()
+        start_trimmer()
     if trace:
         tracemalloc.start(1)
     with tempfile.TemporaryDirectory(prefix="vj-soak-") as tmp:

@@ -27,6 +27,7 @@ def cmd_live(args) -> int:
     import logging
 
     from vj.live.show import Show, ShowConfig
+    from vj.runtime.memory import start_trimmer, tune_allocator
     from vj.show.process import stop_on_signals
 
     logging.basicConfig(level=logging.INFO, format="vj: %(message)s")
@@ -68,6 +69,8 @@ def cmd_live(args) -> int:
                      resume=saved, advance=args.advance, silence_after=args.silence_after,
                      timecode=args.timecode, timecode_freewheel=args.timecode_freewheel,
                      ltc_channel=args.ltc_channel - 1 if args.ltc_channel else None)
+    tune_allocator()           # a long show's C heap gives back what it frees
+    start_trimmer()
     show = Show(cfg)
     stop_on_signals(show)
     summary = show.run()
