@@ -111,7 +111,7 @@ class SetRunner:
 
     # -- once per frame -------------------------------------------------------------------------
     def tick(self, show, now: float) -> None:
-        if self.cursor.index < 0 or (self.resume is not None and self.cursor.step is None):
+        if self.cursor.index < 0:            # the first frame: song 1, or where it was
             step = self.first()
             if self.resume is not None:
                 self._restore(show, now)
@@ -246,6 +246,8 @@ class SetRunner:
         n = self.set.with_cue(song, cue, Cue.model_validate(
             {k: v for k, v in look.items() if v not in (None, {})}))
         self.cursor.index = self.set.index(song, n)
+        if self.chase is not None:          # the steps after it moved by one
+            self.chase.set_marks(timecode_marks(self.set))
         self.writer.put(self.show_file, self.text.encode())
         self.stored += 1
         log.info("set list: stored %s into %s", self.set.label(song, n), self.show_file.name)
@@ -296,15 +298,19 @@ def open_set(config, faults) -> SetRunner | None:
     if config.timecode in ("mtc", "ltc"):
         from vj.show.timecode import Chase
 
-        marks = [(look.timecode, i) for i, (s, c) in enumerate(config.setlist.steps)
-                 for look in [config.setlist.songs[s] if c == 0
-                              else config.setlist.songs[s].cue[c - 1]] if look.timecode]
-        chase = Chase(marks, freewheel=config.timecode_freewheel)
+        chase = Chase(timecode_marks(config.setlist), freewheel=config.timecode_freewheel)
     runner = SetRunner(config.setlist, show_file=Path(config.show_file), faults=faults,
                        state_file=state_path(config.show_file), resume=config.resume,
                        advance=advance, chase=chase)
     runner.tc_kind = config.timecode.upper()
     return runner
+
+
+def timecode_marks(setlist: SetList) -> list[tuple[str, int]]:
+    """(timecode, step index) of every song start and cue that has a timecode."""
+    return [(look.timecode, i) for i, (s, c) in enumerate(setlist.steps)
+            for look in [setlist.songs[s] if c == 0 else setlist.songs[s].cue[c - 1]]
+            if look.timecode]
 
 
 def timecode_source(show):

@@ -53,6 +53,11 @@ class Chase:
         self._steps: list[int] = []
         self._rate(25.0, False)
 
+    def set_marks(self, marks: list[tuple[str, int]]) -> None:
+        """New marks (a cue was stored: the steps after it moved)."""
+        self.marks_text = sorted(marks, key=lambda m: parse_tc(m[0]))
+        self._rate(self.fps, self.drop)
+
     def _rate(self, fps: float, drop: bool) -> None:
         self.fps, self.drop = fps, drop
         pairs = sorted((parse_tc(t, fps), i) for t, i in self.marks_text)
