@@ -18,11 +18,11 @@ from tests.conftest import Desk, free_port, show_thread, wait_for
 CUE_FADE = 1.0      # s: the fade of the cue the test goes to
 
 
-def _set(tmp_path, bank, extra_options=""):
+def _set(tmp_path, bank):
     p = tmp_path / "set.toml"
     p.write_text(textwrap.dedent(f"""
         [options]
-        {extra_options}
+
         [[song]]
         name = "lit"
         bank = "{bank}"
@@ -215,6 +215,23 @@ def test_the_supervisor_imports_no_gl_torch_or_model():
 
 # -- kill -9 under a supervised show ------------------------------------------------------------------
 
+def rig(song, osc: int, webp: int | None = None, size: str = "160x90",
+        fps: int | None = 30) -> str:
+    """The [options] of a headless show file on a looping ``song``, OSC (and the web
+    remote) on 127.0.0.1."""
+    return "\n".join([f'audio-file = "{song}"', "loop = true", "headless = true",
+                      f'size = "{size}"', 'osc-host = "127.0.0.1"', f"osc-port = {osc}"]
+                     + ([f"fps = {fps}"] if fps else [])
+                     + ([f'web = "127.0.0.1:{webp}"'] if webp else []))
+
+
+def supervised(show_file, state) -> tuple:
+    """``vj live --show`` (supervised) with its state folder: (process, its stderr lines)."""
+    env = {**os.environ, "VJ_STATE": str(state)}
+    p = subprocess.Popen([sys.executable, "-m", "vj", "live", "--show", str(show_file)],
+                         env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    return p, Lines(p.stderr)
+
 class Lines(threading.Thread):
     """A process's stderr, line by line, each with when it came (monotonic)."""
 
@@ -237,21 +254,10 @@ def test_kill_9_under_a_supervised_show_brings_it_back_where_it_was(art_bank, dr
     import psutil
 
     osc, webp = free_port(), free_port()
-    f = _set(tmp_path, art_bank, extra_options=textwrap.dedent(f"""
-        audio-file = "{drum_song}"
-        loop = true
-        headless = true
-        size = "160x90"
-        fps = 30
-        osc-host = "127.0.0.1"
-        osc-port = {osc}
-        web = "127.0.0.1:{webp}"
-        """).replace("\n", "\n        "))
-    env = {**os.environ, "VJ_STATE": str(tmp_path / "state")}
+    f = _set(tmp_path, art_bank)
+    f.write_text(f.read_text().replace("[options]\n", "[options]\n" + rig(drum_song, osc, webp)))
     t0 = time.monotonic()
-    sup = subprocess.Popen([sys.executable, "-m", "vj", "live", "--show", str(f)], env=env,
-                           stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    err = Lines(sup.stderr)
+    sup, err = supervised(f, tmp_path / "state")
     desk = Desk(osc, timeout=0.5)
     try:
         assert wait_for(lambda: (desk.status() or [0])[0] > 0, 60, 0.2), err.lines

@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 
 from tests.conftest import Desk, free_port, show_thread, wait_for
-from tests.test_set_live import Lines
+from tests.test_set_live import rig, supervised
 from tests.test_web import TOKEN, chromium, web_show
 
 # -- hostile input and scripts --------------------------------------------------------------------
@@ -217,16 +217,7 @@ def test_a_killed_show_is_unmissable_on_the_page_and_it_reconnects_by_itself(art
 
     webp, osc = free_port(), free_port()
     f = tmp_path / "set.toml"
-    f.write_text(textwrap.dedent(f"""
-        [options]
-        audio-file = "{drum_song}"
-        loop = true
-        headless = true
-        size = "160x90"
-        fps = 30
-        osc-host = "127.0.0.1"
-        osc-port = {osc}
-        web = "127.0.0.1:{webp}"
+    f.write_text(f"[options]\n{rig(drum_song, osc, webp)}\n" + textwrap.dedent(f"""
         [[song]]
         name = "one"
         bank = "{art_bank}"
@@ -237,9 +228,7 @@ def test_a_killed_show_is_unmissable_on_the_page_and_it_reconnects_by_itself(art
         preset = "jazz"
         """))
     env = {**os.environ, "VJ_STATE": str(tmp_path / "state")}
-    sup = subprocess.Popen([sys.executable, "-m", "vj", "live", "--show", str(f)], env=env,
-                           stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    err = Lines(sup.stderr)
+    sup, err = supervised(f, tmp_path / "state")
     desk = Desk(osc, timeout=0.5)
 
     def kill_show():

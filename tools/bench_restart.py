@@ -10,11 +10,9 @@ from __future__ import annotations
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import time
 from pathlib import Path
 
@@ -25,6 +23,7 @@ def main() -> None:
     import psutil
 
     from tests.conftest import Desk, free_port, wait_for
+    from tests.test_set_live import rig, supervised
     from vj.bench.common import bench_bank, write_song
     from vj.bench.machine import machine
 
@@ -37,26 +36,14 @@ def main() -> None:
         bank = bench_bank(tmp, model="image", size=512)
         osc = free_port()
         show = tmp / "set.toml"
-        show.write_text(textwrap.dedent(f"""
-            [options]
-            audio-file = "{song}"
-            loop = true
-            headless = true
-            size = "{size}"
-            osc-host = "127.0.0.1"
-            osc-port = {osc}
+        show.write_text(f"[options]\n{rig(song, osc, size=size, fps=None)}\n" + textwrap.dedent(f"""
             [[song]]
             name = "one"
             bank = "{bank}"
             preset = "techno"
             """))
-        env = {**os.environ, "VJ_STATE": str(tmp / "state")}
-        sup = subprocess.Popen([sys.executable, "-m", "vj", "live", "--show", str(show)],
-                               env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                               text=True)
-        lines: list = []
-        threading.Thread(target=lambda: [lines.append((time.monotonic(), x))
-                                         for x in sup.stderr], daemon=True).start()
+        sup, err = supervised(show, tmp / "state")
+        lines = err.lines
         desk = Desk(osc, timeout=0.5)
         times = []
         try:
