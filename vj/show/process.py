@@ -75,8 +75,9 @@ def add_show_options(p) -> None:
                    help="with --show: start where the last run stopped (song, cue, preset, "
                    "bank, levels, effects)")
     p.add_argument("--supervise", action=argparse.BooleanOptionalAction, default=None,
-                   help="run the show in a child process and start it again with --resume "
-                   "when it dies or hangs (default with --show)")
+                   help="run the show in a child process and start it again (with --resume) "
+                   "when it dies or hangs (default with --show; without one the show starts "
+                   "again as the command line says)")
     p.add_argument("--hang-after", type=positive_float, default=5.0, metavar="S",
                    help="supervised: no frame for S seconds is a hang (default 5)")
     p.add_argument("--advance", choices=["off", "on-silence"], default="off",

@@ -7,12 +7,13 @@ import os
 
 def live_entry(args) -> int:
     """``vj live``: supervised with a show file, else the show in this process."""
-    if args.show and args.supervise is not False and not os.environ.get("VJ_SUPERVISED"):
+    wanted = args.supervise if args.supervise is not None else bool(args.show)
+    if wanted and not os.environ.get("VJ_SUPERVISED"):
         from vj.show.autosave import state_path
         from vj.supervisor.process import Supervisor
 
         hint = (f"The last good state is in {state_path(args.show)}; start again with "
-                f"vj live --show {args.show} --resume")
+                f"vj live --show {args.show} --resume") if args.show else ""
         return Supervisor(args.live_argv, hang_after=args.hang_after, state_hint=hint).run()
     from vj.live.cli import cmd_live
 
