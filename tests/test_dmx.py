@@ -361,13 +361,14 @@ def test_a_desk_over_artnet_steers_master_preset_and_cut_once_per_transition(art
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("protocol", ["artnet", "sacn"])
 def test_a_desk_walks_the_set_list_and_its_starting_zeros_are_ignored(art_bank, drum_song,
-                                                                      tmp_path, monkeypatch):
+                                                                      tmp_path, monkeypatch,
+                                                                      protocol):
     """The extended mode's song channel and the control channel's GO and BACK ranges,
-    from a real Art-Net sender; with --dmx-ignore-blank the zeros a desk sends as it
-    starts do not black the show out."""
-    from stupidArtnet import StupidArtnet
-
+    from a real sender (stupidartnet's Art-Net, the sacn package's E1.31, unicast to
+    127.0.0.1); with --dmx-ignore-blank the zeros a desk sends as it starts do not black
+    the show out."""
     from vj.show.file import read_show
     from vj.show.setlist import SetList
 
@@ -376,12 +377,34 @@ def test_a_desk_walks_the_set_list_and_its_starting_zeros_are_ignored(art_bank, 
     f.write_text(f'[[song]]\nname = "a"\nbank = "{art_bank}"\n[[song.cue]]\nname = "c"\n'
                  f'[[song]]\nname = "b"\nbank = "{art_bank}"\npreset = "jazz"\n')
     setlist = SetList(read_show(f)[0], tmp_path)
-    show, th, out = dmx_show(art_bank, drum_song, duration=20.0, dmx=("artnet", 0),
+    show, th, out = dmx_show(art_bank, drum_song, duration=20.0,
+                             dmx=(protocol, 0 if protocol == "artnet" else 1),
                              dmx_host="127.0.0.1", dmx_mode="extended", dmx_ignore_blank=True,
                              show_file=str(f), setlist=setlist)
     ext = load_personality().mode("extended")
     off = {c.function: c.offset for c in ext.channels}
-    desk = StupidArtnet("127.0.0.1", 0, 512, 44)
+    if protocol == "artnet":
+        from stupidArtnet import StupidArtnet
+
+        desk = StupidArtnet("127.0.0.1", 0, 512, 44)
+        stop = lambda: None
+    else:
+        import sacn
+
+        s = sacn.sACNsender(bind_address="127.0.0.1", bind_port=0, source_name="a desk",
+                            fps=40, universeDiscovery=False)
+        s.start()
+        s.activate_output(1)
+        s[1].multicast, s[1].destination = False, "127.0.0.1"
+
+        class SacnDesk:             # the shape of stupidartnet's: set, then show
+            def set(self, u):
+                s[1].dmx_data = tuple(u)
+
+            def show(self):
+                pass
+
+        desk, stop = SacnDesk(), s.stop
     try:
         assert wait_for(lambda: show.set.cursor.step == (0, 0))
         for _ in range(5):
@@ -398,13 +421,16 @@ def test_a_desk_walks_the_set_list_and_its_starting_zeros_are_ignored(art_bank, 
             return u
 
         for control, want in ((0, (0, 0)), (130, (0, 1)), (0, (0, 1)), (150, (0, 0))):
-            send(desk, universe(control))
-            published(show, lambda u, c=control: u[off["control"]] == c)
+            u = universe(control)
+            send(desk, u)
+            published(show, lambda got, u=u: got[:20] == u[:20])   # this very universe
+            next_frames(show, show.log.frames)                      # and a frame applied it
             assert wait_for(lambda w=want: show.set.cursor.step == w, 5), (control,
                                                                            show.set.cursor.step)
         send(desk, universe(song=11))             # 11-20: song 2
         assert wait_for(lambda: show.set.cursor.step == (1, 0) and show.state.preset == "jazz")
     finally:
+        stop()
         show.controls.quit = True
         th.join(20)
     s = out["s"].details
