@@ -44,6 +44,8 @@ def library():
                                                 ctypes.c_size_t, ctypes.c_longlong]
         lib.ltc_decoder_read.restype = ctypes.c_int
         lib.ltc_decoder_read.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        lib.ltc_decoder_queue_length.restype = ctypes.c_int
+        lib.ltc_decoder_queue_length.argtypes = [ctypes.c_void_p]
         _lib = lib
     return _lib
 
@@ -92,6 +94,10 @@ class LtcDecoder:
             np.copyto(self._buf, block, casting="unsafe")
             block = self._buf
         self.lib.ltc_decoder_write_float(self._d, block.ctypes.data, len(block), position)
+
+    def pending(self) -> int:
+        """Frames decoded and not yet taken (checked first: a frame is 2-4 hops long)."""
+        return self.lib.ltc_decoder_queue_length(self._d)
 
     def frames(self):
         while self.lib.ltc_decoder_read(self._d, self._ext):

@@ -103,5 +103,7 @@ class HopAnalysis:
         with the converter's time of its first sample."""
         np.copyto(self.ltc_column, self.raw[:, -1])
         self.ltc.write(self.ltc_column, ring.consumed - self.chunk)
+        if not self.ltc.pending():
+            return
         for seconds, start, fps, drop in self.ltc.frames():
             board.publish_ltc(seconds, src.time_of(start), fps, drop)
