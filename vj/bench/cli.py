@@ -137,7 +137,7 @@ def _soak(args) -> dict:
         f"{m}: show {v['show'].get('rss', 0):.1f}, audio {v['audio'].get('rss', 0):.1f}"
         for m, v in r["marks"].items()))
     ph = r["per_hour_after_early"]
-    print(f"growth per hour after minute {r['early_minute']:g}: show "
+    print(f"growth per hour after minute {r['fit_from_minute']:g}: show "
           + ", ".join(f"{k} {v:+.2f}" for k, v in ph["show"].items())
           + "; audio " + ", ".join(f"{k} {v:+.2f}" for k, v in ph["audio"].items()
                                    if k != "traced"))
