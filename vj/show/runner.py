@@ -86,9 +86,10 @@ class SetRunner:
                 if song + 1 < len(self.set.songs):
                     log.info("set list: the music stopped and came back: the next song")
                     self.request(Command("song", song + 2, "silence"))
-        reqs, self.requests = self.requests, []
-        for cmd in reqs:
-            self._handle(show, cmd, now)
+        if self.requests:                   # no new list on a frame without requests
+            reqs, self.requests = self.requests, []
+            for cmd in reqs:
+                self._handle(show, cmd, now)
         if self.fade.active:
             self.fade.apply(show.controls, now)
 
